@@ -1,0 +1,81 @@
+"""Small frozen dataclasses passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned box in frame pixels: top-left corner, width and height (OpenCV order)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def x2(self) -> int:
+        return self.x + self.w
+
+    @property
+    def y2(self) -> int:
+        return self.y + self.h
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x + self.w / 2.0, self.y + self.h / 2.0)
+
+    def union(self, other: "Box") -> "Box":
+        x, y = min(self.x, other.x), min(self.y, other.y)
+        return Box(x, y, max(self.x2, other.x2) - x, max(self.y2, other.y2) - y)
+
+    def as_list(self) -> list[int]:
+        return [int(self.x), int(self.y), int(self.w), int(self.h)]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One character found in a frame. ``char`` is REJECT_CHAR when confidence is too low."""
+
+    char: str
+    confidence: float
+    box: Box
+    row: int
+    col: int = 0
+    gap_before: bool = False  # a clear gap separates it from the previous character in its row
+
+    def to_json(self) -> dict:
+        return {
+            "char": self.char,
+            "confidence": round(float(self.confidence), 4),
+            "box": self.box.as_list(),
+            "row": self.row,
+        }
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything one frame produced; ``mask`` and ``patches`` feed the debug view."""
+
+    index: int
+    detections: tuple[Detection, ...]
+    lines: tuple[str, ...]
+    polarity: str  # "dark" (dark ink on light) or "light" (light ink on dark)
+    mask: np.ndarray | None = None
+    patches: np.ndarray | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "frame": self.index,
+            "lines": list(self.lines),
+            "detections": [d.to_json() for d in self.detections],
+            "polarity": self.polarity,
+        }
