@@ -1,0 +1,113 @@
+"""Load the shipped model once and classify a whole frame's patches in one call.
+
+The LiteRT (.tflite) path never imports TensorFlow: importing it alone costs seconds and hundreds of
+megabytes, which a locker on small hardware cannot spare. The Keras model is the fallback when
+LiteRT is not installed, or when a ``.keras`` file is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from vision.config import MODEL_KERAS, MODEL_TFLITE, NUM_CLASSES, PATCH_SIZE
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 64  # larger batches are split; one interpreter is kept per batch size up to this
+RESTORE_HINT = "restore it with `git checkout -- models/` or retrain with `python train_model.py`"
+
+
+class ModelError(Exception):
+    """The model file is missing, corrupt, or does not follow the 28x28 -> 11 classes contract."""
+
+
+def litert_available() -> bool:
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Classifier:
+    """``probabilities(patches)``: uint8 (N, 28, 28) -> float32 (N, 11); backend 'litert' or 'keras'."""
+
+    def __init__(self, model_path: str | Path | None = None, backend: str = "auto", threads: int = 2):
+        self.path, self.backend = _resolve(model_path, backend)
+        if not self.path.is_file():
+            raise ModelError(f"model file not found: {self.path}; {RESTORE_HINT}")
+        self._threads = threads
+        self._interpreters: dict[int, object] = {}
+        self._keras = None
+        if self.backend == "litert":
+            self._model_bytes = self.path.read_bytes()
+            self._interpreter(1)  # fail now, not on the first frame, if the file is corrupt
+        else:
+            self._keras = _load_keras(self.path)
+        self._check_contract()
+
+    def probabilities(self, patches: np.ndarray) -> np.ndarray:
+        """One model call for the whole batch of patches (split only above MAX_BATCH)."""
+        if patches.ndim != 3 or patches.shape[1:] != (PATCH_SIZE, PATCH_SIZE):
+            raise ValueError(f"patches must be (N, 28, 28), got {patches.shape}")
+        if len(patches) == 0:
+            return np.zeros((0, NUM_CLASSES), np.float32)
+        x = patches.astype(np.float32)[..., None]
+        chunks = [x[i : i + MAX_BATCH] for i in range(0, len(x), MAX_BATCH)]
+        return np.concatenate([self._run(c) for c in chunks])
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        if self._keras is not None:
+            return np.asarray(self._keras(x, training=False), np.float32)
+        interp = self._interpreter(len(x))
+        inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+        interp.set_tensor(inp["index"], x)
+        interp.invoke()
+        return interp.get_tensor(out["index"]).copy()
+
+    def _interpreter(self, batch: int):
+        if batch not in self._interpreters:
+            from ai_edge_litert.interpreter import Interpreter
+
+            try:
+                interp = Interpreter(model_content=self._model_bytes, num_threads=self._threads)
+                index = interp.get_input_details()[0]["index"]
+                interp.resize_tensor_input(index, [batch, PATCH_SIZE, PATCH_SIZE, 1])
+                interp.allocate_tensors()
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"cannot load model {self.path}: {exc}; {RESTORE_HINT}") from None
+            self._interpreters[batch] = interp
+        return self._interpreters[batch]
+
+    def _check_contract(self) -> None:
+        probe = self.probabilities(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
+        if probe.shape != (1, NUM_CLASSES):
+            raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {NUM_CLASSES} classes")
+
+
+def _resolve(model_path: str | Path | None, backend: str) -> tuple[Path, str]:
+    if backend not in ("auto", "litert", "keras"):
+        raise ValueError(f"unknown backend {backend!r}")
+    if model_path is not None:
+        path = Path(model_path)
+        return path, "keras" if path.suffix == ".keras" else "litert"
+    if backend == "keras" or (backend == "auto" and not litert_available()):
+        if backend == "auto":
+            log.warning("ai-edge-litert is not installed: using the slower Keras model")
+        return MODEL_KERAS, "keras"
+    return MODEL_TFLITE, "litert"
+
+
+def _load_keras(path: Path):
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except Exception as exc:  # keras raises many types for a damaged zip/h5/config
+        raise ModelError(f"cannot load model {path}: {type(exc).__name__}; {RESTORE_HINT}") from None

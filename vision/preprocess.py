@@ -1,0 +1,84 @@
+"""Character crop -> 28x28 patch laid out like an MNIST digit.
+
+MNIST digits were fitted into a 20x20 box keeping their aspect ratio, then shifted so that the
+centre of mass sits at the centre of the 28x28 image. Live crops must be laid out the same way or
+accuracy collapses, so training data and camera crops both pass through :func:`to_mnist`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vision.config import FIT_SIZE, PATCH_SIZE
+
+#: Strokes of a 20 px character look like MNIST's (about 2-3 px); the patch is slightly blurred
+#: after resizing so a hard binary mask gets MNIST-like anti-aliased edges.
+_PATCH_BLUR_SIGMA = 0.5
+
+
+def to_mnist(ink: np.ndarray) -> np.ndarray:
+    """White-on-black uint8 crop (any HxW, 0 = background) -> uint8 (28, 28) MNIST-style patch.
+
+    The ink's bounding box is fitted in 20x20 keeping its aspect ratio, then the patch is shifted
+    so the centre of mass lands on (14, 14). An empty crop gives an all-zero patch.
+    """
+    if ink.ndim != 2:
+        raise ValueError(f"to_mnist expects a 2-D crop, got shape {ink.shape}")
+    ink = _as_uint8(ink)
+    ys, xs = np.nonzero(ink)
+    if len(xs) == 0:
+        return np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
+    ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    h, w = ink.shape
+    scale = FIT_SIZE / max(h, w)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(ink, (nw, nh), interpolation=interp)
+    patch = np.zeros((PATCH_SIZE, PATCH_SIZE), np.float32)
+    x0, y0 = (PATCH_SIZE - nw) // 2, (PATCH_SIZE - nh) // 2
+    patch[y0 : y0 + nh, x0 : x0 + nw] = small
+    patch = cv2.GaussianBlur(patch, (3, 3), _PATCH_BLUR_SIGMA)
+    patch *= 255.0 / max(1.0, float(patch.max()))  # MNIST strokes peak at 255 whatever the ink
+    return _center_by_mass(patch)
+
+
+def _center_by_mass(patch: np.ndarray) -> np.ndarray:
+    """Shift a float patch so its centre of mass is at the patch centre (sub-pixel, bilinear)."""
+    m = cv2.moments(patch)
+    if m["m00"] <= 0:
+        return np.zeros(patch.shape, np.uint8)
+    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    c = PATCH_SIZE / 2.0  # measured: MNIST's mean centre of mass is (14.0, 14.0)
+    shift = np.float32([[1, 0, c - cx], [0, 1, c - cy]])
+    moved = cv2.warpAffine(patch, shift, (PATCH_SIZE, PATCH_SIZE), flags=cv2.INTER_LINEAR)
+    return np.clip(moved, 0, 255).astype(np.uint8)
+
+
+def deskew(patch: np.ndarray) -> np.ndarray:
+    """Straighten a slanted 28x28 patch using its second-order moments (OpenCV digits.py)."""
+    m = cv2.moments(patch.astype(np.float32))
+    if abs(m["mu02"]) < 1e-2:
+        return patch.copy()
+    skew = m["mu11"] / m["mu02"]
+    c = (PATCH_SIZE - 1) / 2.0
+    mat = np.float32([[1, skew, -skew * c], [0, 1, 0]])
+    flags = cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
+    return cv2.warpAffine(patch, mat, (PATCH_SIZE, PATCH_SIZE), flags=flags)
+
+
+def _as_uint8(img: np.ndarray) -> np.ndarray:
+    """Bring bool, float (0..1 or 0..255) or wider integer crops to uint8 without surprises."""
+    if img.dtype == np.uint8:
+        return img
+    if img.dtype == bool:
+        return img.astype(np.uint8) * 255
+    arr = img.astype(np.float32)
+    peak = float(arr.max()) if arr.size else 0.0
+    if peak <= 0:
+        return np.zeros(img.shape, np.uint8)
+    if np.issubdtype(img.dtype, np.floating) and peak <= 1.0:
+        arr = arr * 255.0
+    elif peak > 255:
+        arr = arr * (255.0 / peak)
+    return np.clip(arr, 0, 255).astype(np.uint8)
