@@ -29,3 +29,132 @@ PREPROCESS_VERSION = 1  # bump when to_mnist changes; recorded in the model card
 SEED = 1234
 K_HOLDOUT_FRACTION = 0.2  # fixed share of real K images never trained on
 MNIST_FILENAME = "mnist.npz"
+
+# --- Sources and overlay ----------------------------------------------------------------
+# Frame sources (vision/sources.py)
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+DEFAULT_FPS = 30.0  # frames/s assumed when a camera or video does not report a usable rate
+IMAGE_FPS = 1.0  # nominal frames/s of still images, so a viewer paces them slowly
+MIN_IMAGE_SIDE = 8  # pixels; smaller images cannot hold a readable character
+CAMERA_RETRY_S = 3.0  # seconds a camera may deliver nothing before it counts as lost
+CAMERA_RETRY_INTERVAL_S = 0.02  # pause between failed reads, so a dead device does not spin a core
+CAMERA_POLL_S = 0.05  # consumer wake-up period to notice a stopped or failed reader
+CAMERA_JOIN_TIMEOUT_S = 2.0  # a read() stuck in the driver must not hang shutdown
+
+# Overlay (vision/overlay.py); colours are BGR
+OVERLAY_REF_HEIGHT = 480  # frame height at which text uses OVERLAY_FONT_SCALE
+OVERLAY_FONT_SCALE = 0.6  # Hershey scale at the reference height
+OVERLAY_MIN_FONT_SCALE = 0.38  # below this Hershey text is unreadable on a 320x240 frame
+OVERLAY_BAR_ALPHA = 0.55  # darkening of the bars behind text: legible yet the video shows through
+OVERLAY_PAD_FRAC = 0.35  # padding around text, as a fraction of the text height
+COLOR_LOW_CONF = (0, 0, 255)  # red
+COLOR_MID_CONF = (0, 215, 255)  # yellow
+COLOR_HIGH_CONF = (0, 230, 0)  # green; green channel rises low -> mid -> high
+COLOR_REJECT = (160, 160, 160)  # grey box for a rejected ("?") character
+COLOR_REJECT_TEXT = (60, 60, 255)  # its "?" label in light red
+COLOR_CANDIDATE = (255, 255, 0)  # cyan: the character being accepted
+COLOR_TEXT = (240, 240, 240)
+COLOR_LOCKED = (0, 200, 255)  # amber
+COLOR_GRANTED = (0, 220, 0)
+COLOR_DENIED = (0, 0, 255)
+DEBUG_TILE_PX = 84  # 28x28 patches upscaled 3x in the debug view
+DEBUG_SEPARATOR_PX = 4  # gap between the mask and the patch grid
+OVERLAY_MIN_FIT_SCALE = 0.3  # smallest scale a long line may shrink to so it fits the width
+OVERLAY_PANEL_ALPHA = 0.8  # the help panel hides more of the video: it is read, not glanced at
+
+# --- PIN entry and lock (vision/pin.py) --------------------------------------------------
+PIN_ALPHABET = "".join(CLASSES)  # what the recognizer can type: "0123456789K"
+PIN_MIN_LENGTH = 4  # shorter PINs are guessed too easily even with the lockout below
+PIN_MAX_LENGTH = 8  # more is tedious to hold up card by card
+SET_PIN_COMMAND = "python recognize_live.py --set-pin"  # shown to the user when no PIN is set
+
+# scrypt work factors: about 16 MiB and tens of milliseconds per check, slow for a brute force of the
+# stolen lock file, still instant for a person at the camera.
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+SCRYPT_DKLEN = 32  # bytes of derived hash
+PIN_SALT_BYTES = 16  # random salt per PIN, so equal PINs never share a hash
+LOCK_FILE_VERSION = 1  # bump when the lock file's fields change
+LOCK_DIR_NAME = "digit-locker"  # under $XDG_CONFIG_HOME, else ~/.config
+LOCK_FILE_NAME = "lock.json"
+
+# Throttling of consecutive wrong PINs: the 3rd starts a 30 s lockout, each further one doubles it
+# (60, 120, ... 1920 s at the 9th); the 10th disables the lock until a new PIN is set.
+LOCKOUT_AFTER_FAILURES = 3
+LOCKOUT_BASE_S = 30.0
+DISABLE_AFTER_FAILURES = 10
+
+# Entry by holding characters up to the camera.
+PIN_HOLD_S = 0.4  # a character must stay this long to be typed: longer than a misread burst
+PIN_HOLD_FRAMES = 3  # ...and over this many frames, so a stalled camera cannot type
+PIN_MIN_CONFIDENCE = 0.85  # typing needs more certainty than merely showing a reading
+REARM_GAP_S = 0.15  # the card must be gone this long before the same character types again
+REARM_GAP_FRAMES = 2  # ...and for this many frames, so a one-frame dropout never re-arms
+RESULT_SHOW_S = 3.0  # how long "granted" / "denied" stays on screen before "locked"
+
+# --- Synthetic scenes and demo ---------------------------------------------------------
+# Used by vision/scenes.py: ground-truth scenes for tests and benchmarks, and the "demo" source.
+SCENE_CHAR_HEIGHT_FRACTION = 0.14  # default char height / frame height: a note held at arm's length
+SCENE_MARGIN_FRACTION = 0.06  # free border kept around the text block, share of each frame side
+SCENE_SIZE_JITTER = 0.08  # +-share of char height: handwriting is never one size
+SCENE_GAP_RANGE = (0.35, 0.6)  # gap between chars / char height; >= 0.25 so chars never touch
+SCENE_ROW_PITCH = 1.8  # row pitch / char height; >= 1.6 so rows separate cleanly
+SCENE_MAX_TILT_DEG = 45.0  # steeper text is read upside-down-ish, out of scope
+SCENE_CURVE_MAX_SAG = 0.5  # sag of a row's ends at curve=1, in char heights
+SCENE_PERSPECTIVE_MAX_SHIFT = 0.12  # corner shift at perspective=1, share of frame side
+SCENE_INK_THRESHOLD = 0.3  # share of full stroke intensity that counts as ink for GT boxes
+SCENE_SHADOW_GRADIENT = 0.5  # gradient above this also casts a hard-edged shadow band
+SCENE_SHADOW_DEPTH = 0.4  # light a shadow removes at gradient=1; ink stays readable inside
+SCENE_DISTRACTOR_CLEARANCE = 0.15  # distractors keep this many char heights away from chars
+
+# Hershey-font glyphs: shapes OpenCV already ships, roughened to look handwritten.
+GLYPH_THICKNESS_RANGE = (0.07, 0.14)  # stroke / glyph height; MNIST strokes are about 0.12
+GLYPH_SHEAR_RANGE = 0.25  # +-horizontal shear (slant) per unit height
+GLYPH_ROTATION_DEG = 8.0  # +-rotation; more and a 6 starts to read as a 9 rotated
+GLYPH_ELASTIC_ALPHA = 0.035  # displacement std / glyph size of the smooth warp
+GLYPH_ELASTIC_GRID = 4  # control points per side of that warp: wobble, not scribble
+GLYPH_ZERO_WIDTH = 0.75  # zero drawn as a letter O this much narrower: Hershey zeros are slashed
+
+# The demo video a newcomer with no camera sees.
+DEMO_PIN = "27K4"  # mixed, not a run, includes K
+DEMO_FPS = 30.0
+DEMO_CARD_HOLD_S = 1.2  # one card fully in view
+DEMO_GAP_S = 0.7  # card leaves, empty view, next card enters: re-arms a repeated char
+DEMO_MOVE_S = 0.15  # entering or leaving, part of the gap either side
+DEMO_ROW_HOLD_S = 2.5  # whole PIN in one row
+DEMO_PAUSE_S = 1.0  # empty view before the loop restarts
+DEMO_CARD_CHAR_FRACTION = 0.32  # char height / frame height on a single-char card
+DEMO_ROW_CHAR_FRACTION = 0.17  # char height / frame height when the PIN is written in a row
+DEMO_NOISE_STD = 2.5  # sensor noise, grey levels
+DEMO_NOISE_FRAMES = 8  # pre-drawn noise fields cycled through, so a frame costs no RNG
+DEMO_SHADOW_OPACITY = 0.35  # darkening under a held card's soft drop shadow
+DEMO_DRIFT = 0.04  # slow drift of a held card, frame heights per second at most
+DEMO_TREMOR = 0.004  # hand tremor amplitude, frame heights
+DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
+
+# --- Segmentation (vision/segment.py) and row layout (vision/layout.py) ------------------
+# Sizes are shares of the processed frame's shorter side, or multiples of the median
+# character height found, never fixed pixel counts: the same rules serve 320x240 and 4032x3024.
+MAX_PROCESS_SIDE = 1280  # larger frames are downscaled first: 20 px per character is all MNIST needs
+BACKGROUND_KERNEL_FRACTION = 0.1  # closing kernel for the paper/board estimate; wider than any stroke
+BACKGROUND_DOWNSCALE = 2  # the background is smooth: estimate it at half size, 4x cheaper
+INK_STRONG = 0.18  # relative contrast (ink darkness / local background) that surely is ink
+INK_WEAK = 0.09  # weaker pixels count only when connected to strong ones (hysteresis: faint pencil)
+INK_NOISE_FACTOR = 6.0  # ...and both stay this many robust noise levels above the paper texture
+POLARITY_BRIGHT = 150  # median grey at or above: paper or whiteboard, dark ink
+POLARITY_DARK = 105  # median grey at or below: black or green board, light ink
+POLARITY_PROBE_WIDTH = 320  # in between, the histogram's tails decide on a frame this wide
+MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks below)
+MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
+LINE_ASPECT = 5.0  # longer/shorter side above this, and long: a ruled or printed line
+LINE_MIN_LENGTH = 2.0  # ...where "long" is this many median character heights
+BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
+SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
+MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge
+MERGE_MAX_HEIGHT = 1.5  # ...unless the merged box grows taller than this x median height
+MAX_ASPECT_WIDE = 1.6  # a character wider than this x its height is rejected (scribble, line)
+ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
+SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space
+CONFIDENCE_THRESHOLD = 0.6  # below: reported as "?" (REJECT_CHAR)
+DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all

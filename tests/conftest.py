@@ -1,0 +1,72 @@
+"""Shared fixtures: the real data sets (skipped with the reason when absent) and the shipped model.
+
+Data comes from ``../shared/datasets`` beside the checkout (CI and development machines), from
+``$DIGIT_LOCKER_MNIST`` / Keras' cache, or from Keras' own download on a connected machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DIGIT_LOCKER_DATA", ROOT.parent / "shared" / "datasets"))
+LETTERS = SHARED / "handwritten_az_sample.npz"
+REAL_PHOTOS = SHARED / "real_photos_dev"
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """((x_train, y_train), (x_test, y_test)) from the first place that has it."""
+    from vision.data import DatasetError, load_mnist
+
+    local = SHARED / "mnist.npz"
+    try:
+        return load_mnist(local if local.exists() else None)
+    except DatasetError as exc:
+        pytest.skip(f"MNIST not available here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def mnist_path(mnist) -> Path | None:
+    local = SHARED / "mnist.npz"
+    return local if local.exists() else None
+
+
+@pytest.fixture(scope="session")
+def letters():
+    from vision.data import load_letters
+
+    if not LETTERS.exists():
+        pytest.skip(f"handwritten letters not found at {LETTERS}")
+    return load_letters(LETTERS)
+
+
+@pytest.fixture(scope="session")
+def real_photos() -> Path:
+    if not (REAL_PHOTOS / "labels.tsv").exists():
+        pytest.skip(f"real photo dev set not found at {REAL_PHOTOS}")
+    return REAL_PHOTOS
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    """The shipped model through the live app's default path (LiteRT when installed)."""
+    from vision.classifier import Classifier
+
+    return Classifier()
+
+
+@pytest.fixture(scope="session")
+def keras_classifier():
+    from vision.classifier import Classifier
+
+    return Classifier(backend="keras")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(7)

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from vision.data import DatasetError, load_letters, load_mnist, split_k_holdout, synth_k
+
+
+def test_mnist_loads_with_the_keras_layout(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.dtype == np.uint8 and set(np.unique(y_test)) == set(range(10))
+
+
+def test_letters_npz_and_csv_agree(letters, tmp_path):
+    x, y = letters
+    assert x.shape[1:] == (28, 28) and int(np.sum(y == 10)) == 124
+    rows = np.concatenate([y[:20, None], x[:20].reshape(20, -1)], axis=1)
+    csv = tmp_path / "az.csv"
+    np.savetxt(csv, rows, fmt="%d", delimiter=",")
+    x2, y2 = load_letters(csv)
+    assert np.array_equal(x2, x[:20]) and np.array_equal(y2, y[:20])
+
+
+def test_k_holdout_is_fixed_and_disjoint(letters):
+    x, y = letters
+    k = x[y == 10]
+    train, hold = split_k_holdout(k)
+    train2, hold2 = split_k_holdout(k)
+    assert len(hold) == 25 and len(train) == 99
+    assert np.array_equal(hold, hold2) and np.array_equal(train, train2)
+    hold_set = {h.tobytes() for h in hold}
+    assert not any(t.tobytes() in hold_set for t in train)
+
+
+def test_synthetic_k_is_mnist_like():
+    ks = synth_k(20, seed=3)
+    assert ks.shape == (20, 28, 28) and ks.dtype == np.uint8
+    assert all(k.max() > 200 for k in ks)
+    assert len({k.tobytes() for k in ks}) == 20  # every one different
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"not a zip at all", "unreadable or corrupt"),
+        (None, "missing arrays"),
+        ("shape", "expected (N, 28, 28)"),
+    ],
+)
+def test_bad_mnist_files_give_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "mnist.npz"
+    if content is None:
+        np.savez(path, x_train=np.zeros((2, 28, 28), np.uint8))
+    elif content == "shape":
+        z = np.zeros((2, 32, 32), np.uint8)
+        np.savez(path, x_train=z, y_train=np.zeros(2, np.uint8), x_test=z, y_test=np.zeros(2, np.uint8))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(DatasetError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        load_mnist(path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_mnist_says_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("DIGIT_LOCKER_MNIST", raising=False)
+    with pytest.raises(DatasetError, match="put mnist.npz at"):
+        load_mnist(download=False)
+
+
+def test_bad_letter_files(tmp_path):
+    bad = tmp_path / "letters.csv"
+    bad.write_text("1,2,3\n")
+    with pytest.raises(DatasetError, match="785"):
+        load_letters(bad)
+    with pytest.raises(DatasetError, match="not found"):
+        load_letters(tmp_path / "nope.npz")

@@ -1,0 +1,48 @@
+import math
+
+import numpy as np
+import pytest
+
+from vision.layout import gaps_before, group_rows, text_angle
+
+
+def _grid(rows: int, cols: int, angle_deg: float, pitch=40.0, row_pitch=70.0, curve=0.0):
+    """Centres of a rows x cols grid of characters written at angle_deg (rising to the right)."""
+    a = math.radians(-angle_deg)  # image y grows downwards
+    pts, labels = [], []
+    for r in range(rows):
+        for c in range(cols):
+            x, y = c * pitch, r * row_pitch + curve * (c - cols / 2) ** 2
+            pts.append((500 + x * math.cos(a) - y * math.sin(a), 500 + x * math.sin(a) + y * math.cos(a)))
+            labels.append((r, c))
+    return np.array(pts), labels
+
+
+@pytest.mark.parametrize("angle", [0, 10, -25, 45])
+def test_rows_in_reading_order_when_tilted(angle, rng):
+    centers, labels = _grid(3, 6, angle)
+    order = rng.permutation(len(centers))
+    centers = centers[order]
+    labels = [labels[i] for i in order]
+    est = text_angle(centers, 30.0)
+    assert abs(math.degrees(est) + angle) < 3
+    rows = group_rows(centers, np.full(len(centers), 25.0), 30.0, est)
+    assert [[labels[i] for i in row] for row in rows] == [[(r, c) for c in range(6)] for r in range(3)]
+
+
+def test_slightly_curved_close_rows_stay_whole():
+    centers, labels = _grid(4, 10, 5, pitch=40, row_pitch=45, curve=0.6)
+    rows = group_rows(centers, np.full(len(centers), 25.0), 32.0, text_angle(centers, 32.0))
+    assert [[labels[i] for i in row] for row in rows] == [[(r, c) for c in range(10)] for r in range(4)]
+
+
+def test_gaps_become_spaces():
+    centers = np.array([[0, 0], [40, 0], [80, 0], [200, 0], [240, 0]], float)
+    widths = np.full(5, 25.0)
+    row = group_rows(centers, widths, 30.0, 0.0)[0]
+    assert gaps_before(centers, widths, row, 30.0, 0.0) == [False, False, False, True, False]
+
+
+def test_degenerate_inputs():
+    assert group_rows(np.zeros((0, 2)), np.zeros(0), 10.0, 0.0) == []
+    assert text_angle(np.array([[1.0, 2.0]]), 10.0) == 0.0

@@ -1,0 +1,80 @@
+"""Segmentation on scenes that know their ground truth, and on the real photos."""
+
+import numpy as np
+import pytest
+
+from vision.evaluate import iou, read_labels
+from vision.scenes import hershey_glyph, render_scene
+from vision.segment import choose_polarity, segment, to_gray
+from vision.sources import read_image
+
+
+def _scene(rng, labels="27K40513", **kw):
+    glyphs = [hershey_glyph(c, rng) for c in labels]
+    return render_scene(glyphs, list(labels), rng, **kw)
+
+
+def _recall(scene, seg) -> float:
+    return np.mean([any(iou(c.box, b) >= 0.5 for b in seg.boxes) for c in scene.chars])
+
+
+@pytest.mark.parametrize("polarity", ["dark", "light"])
+@pytest.mark.parametrize("size", [(320, 240), (640, 480), (1920, 1080)])
+def test_boxes_match_ground_truth_in_both_polarities(polarity, size, rng):
+    scene = _scene(rng, size=size, polarity=polarity, gradient=0.6, noise=4, blur=0.8, perspective=0.3, rows=2)
+    seg = segment(scene.frame)
+    assert seg.polarity == polarity  # chosen automatically
+    assert _recall(scene, seg) >= 0.85
+    assert len(seg.boxes) <= len(scene.chars) + 2  # few false alarms before the classifier
+
+
+@pytest.mark.parametrize("tilt", [-40, -15, 20, 45])
+def test_tilted_rows_are_found(tilt, rng):
+    scene = _scene(rng, tilt_deg=tilt, rows=2, size=(800, 800))
+    seg = segment(scene.frame)
+    assert _recall(scene, seg) >= 0.85
+    assert abs(np.degrees(seg.angle) + tilt) < 8  # image y grows downwards: rising text is negative
+
+
+def test_distractors_are_mostly_rejected_by_shape(rng):
+    found = total = false = 0
+    for _ in range(6):
+        scene = _scene(rng, distractors=True, gradient=0.8, rows=2)
+        seg = segment(scene.frame)
+        total += len(scene.chars)
+        found += sum(any(iou(c.box, b) >= 0.5 for b in seg.boxes) for c in scene.chars)
+        false += sum(not any(iou(c.box, b) >= 0.3 for c in scene.chars) for b in seg.boxes)
+    assert found / total >= 0.9
+    assert false <= total * 0.15
+
+
+def test_patches_are_mnist_like(rng):
+    seg = segment(_scene(rng).frame)
+    assert seg.patches.dtype == np.uint8 and seg.patches.shape[1:] == (28, 28)
+    for p in seg.patches:
+        ys, xs = np.nonzero(p > 30)
+        assert 10 <= max(np.ptp(ys), np.ptp(xs)) + 1 <= 24
+
+
+def test_blank_frames_give_nothing():
+    for value in (0, 128, 255):
+        assert segment(np.full((240, 320, 3), value, np.uint8)).boxes == ()
+
+
+def test_polarity_is_right_on_real_photos_and_their_inverses(real_photos):
+    for row in read_labels(real_photos):
+        gray = to_gray(read_image(real_photos / row["file"]))
+        assert choose_polarity(gray) == "dark", row["file"]
+        assert choose_polarity(255 - gray) == "light", row["file"]
+
+
+def test_odd_inputs():
+    gray = np.full((100, 120), 200, np.uint8)
+    assert segment(gray).boxes == ()
+    assert segment(np.dstack([gray] * 4)).boxes == ()
+    with pytest.raises(ValueError, match="uint8"):
+        segment(gray.astype(np.uint16))
+    with pytest.raises(ValueError, match="shape"):
+        segment(np.zeros((10, 10, 2), np.uint8))
+    with pytest.raises(ValueError, match="polarity"):
+        segment(gray, polarity="sideways")

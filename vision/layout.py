@@ -1,0 +1,95 @@
+"""Reading order: the text direction, rows (tilted up to 45 degrees, slightly curved), gaps.
+
+Works on character centres and sizes only, so it is cheap and testable without images.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vision.config import ROW_TOLERANCE, SPACE_GAP
+
+_NEIGHBOUR_MAX_ANGLE = math.radians(55)  # neighbours steeper than this belong to another row
+_NEIGHBOUR_MAX_DIST = 4.0  # x median height: farther characters say little about direction
+_MAX_SLOPE = 0.35  # local bend of a row allowed between neighbouring characters
+
+
+def text_angle(centers: np.ndarray, height: float) -> float:
+    """Dominant writing direction in radians (0 = left to right, positive = rising to the right
+    in image coordinates means negative y), from each character's nearest sideways neighbour.
+
+    ``centers`` is (N, 2) x, y in pixels; ``height`` the median character height.
+    """
+    if len(centers) < 2:
+        return 0.0
+    d = centers[None, :, :] - centers[:, None, :]
+    d = np.where(d[..., :1] < 0, -d, d)  # fold every vector to point rightwards
+    dist = np.hypot(d[..., 0], d[..., 1])
+    ang = np.arctan2(d[..., 1], d[..., 0])
+    ok = (np.abs(ang) <= _NEIGHBOUR_MAX_ANGLE) & (dist > 0) & (dist < _NEIGHBOUR_MAX_DIST * height)
+    dist = np.where(ok, dist, np.inf)
+    nearest = np.argmin(dist, axis=1)
+    rows = np.arange(len(centers))
+    found = np.isfinite(dist[rows, nearest])
+    if not found.any():
+        return 0.0
+    return float(np.median(ang[rows[found], nearest[found]]))
+
+
+def rotate_points(points: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate (N, 2) points by ``-angle`` so text written at ``angle`` becomes horizontal."""
+    c, s = math.cos(angle), math.sin(angle)
+    return points @ np.array([[c, -s], [s, c]], dtype=np.float64)
+
+
+def group_rows(centers: np.ndarray, widths: np.ndarray, height: float, angle: float) -> list[list[int]]:
+    """Indices of characters per row, rows top to bottom, each left to right.
+
+    Characters are swept along the text direction; each joins the row whose line, extrapolated
+    from its last characters, passes closest (within ROW_TOLERANCE heights), so slightly curved
+    rows stay whole even when rows are packed close together.
+    """
+    if len(centers) == 0:
+        return []
+    p = rotate_points(np.asarray(centers, np.float64), angle)
+    rows: list[list[int]] = []
+    for i in np.argsort(p[:, 0], kind="stable"):
+        best, best_d = None, ROW_TOLERANCE * height
+        for r, members in enumerate(rows):
+            last = members[-1]
+            if p[i, 0] - p[last, 0] < 0.2 * min(widths[i], widths[last]):
+                continue  # overlaps the row's last character: belongs elsewhere
+            d = abs(p[i, 1] - _predict_y(p, members, p[i, 0]))
+            if d < best_d:
+                best, best_d = r, d
+        if best is None:
+            rows.append([int(i)])
+        else:
+            rows[best].append(int(i))
+    rows.sort(key=lambda m: float(np.mean(p[m, 1])))
+    return rows
+
+
+def _predict_y(p: np.ndarray, members: list[int], x: float) -> float:
+    """Row line at ``x``: the last character's y, continued with the row's recent slope."""
+    last = members[-1]
+    if len(members) < 2:
+        return float(p[last, 1])
+    first = members[max(0, len(members) - 4)]
+    dx = p[last, 0] - p[first, 0]
+    slope = (p[last, 1] - p[first, 1]) / dx if dx > 1e-6 else 0.0
+    slope = float(np.clip(slope, -_MAX_SLOPE, _MAX_SLOPE))
+    return float(p[last, 1] + slope * (x - p[last, 0]))
+
+
+def gaps_before(centers: np.ndarray, widths: np.ndarray, row: list[int], height: float, angle: float) -> list[bool]:
+    """For each character of a row, whether a clear gap (a space) precedes it."""
+    p = rotate_points(np.asarray(centers, np.float64)[row], angle)
+    w = np.asarray(widths, np.float64)[row]
+    out = [False]
+    for k in range(1, len(row)):
+        gap = (p[k, 0] - w[k] / 2) - (p[k - 1, 0] + w[k - 1] / 2)
+        out.append(bool(gap > SPACE_GAP * height))
+    return out

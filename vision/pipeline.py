@@ -1,0 +1,64 @@
+"""One frame in, every character out: segment -> one batched classification -> reading order.
+
+``read_frame`` is the single path used by the live app, image mode, evaluation and benchmark.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import numpy as np
+
+from vision import config as C
+from vision.layout import gaps_before, group_rows
+from vision.segment import Segmentation, segment
+from vision.types import Detection, FrameResult
+
+
+class ProbabilityModel(Protocol):
+    def probabilities(self, patches: np.ndarray) -> np.ndarray: ...
+
+
+def read_frame(
+    frame: np.ndarray, classifier: ProbabilityModel, polarity: str = "auto", index: int = 0,
+    keep_debug: bool = False,
+) -> FrameResult:
+    """Read every handwritten character of a BGR frame, rows top to bottom, left to right."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    seg = segment(frame, polarity, timings)
+    t1 = time.perf_counter()
+    probs = classifier.probabilities(seg.patches)
+    t2 = time.perf_counter()
+    detections, lines = _read_rows(seg, probs)
+    t3 = time.perf_counter()
+    timings.update(segment=(t1 - t0) * 1e3, classify=(t2 - t1) * 1e3, rows=(t3 - t2) * 1e3)
+    return FrameResult(
+        index=index, detections=tuple(detections), lines=tuple(lines), polarity=seg.polarity,
+        mask=seg.mask if keep_debug else None, patches=seg.patches if keep_debug else None,
+        timings_ms=timings,
+    )
+
+
+def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:
+    """Drop what the classifier says is no character, then order the rest into rows."""
+    conf = probs.max(axis=1) if len(probs) else np.zeros(0)
+    keep = [i for i in range(len(seg.boxes)) if conf[i] >= C.DROP_CONFIDENCE]
+    if not keep:
+        return [], []
+    boxes = [seg.boxes[i] for i in keep]
+    centers = np.array([b.center for b in boxes], np.float64)
+    extents = seg.extents[keep]
+    detections: list[Detection] = []
+    lines: list[str] = []
+    for r, row in enumerate(group_rows(centers, extents, seg.char_height, seg.angle)):
+        gaps = gaps_before(centers, extents, row, seg.char_height, seg.angle)
+        text = []
+        for col, (k, gap) in enumerate(zip(row, gaps)):
+            i = keep[k]
+            char = C.CLASSES[int(np.argmax(probs[i]))] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
+            detections.append(Detection(char, float(conf[i]), boxes[k], r, col, gap))
+            text.append((" " if gap else "") + char)
+        lines.append("".join(text))
+    return detections, lines

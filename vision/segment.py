@@ -1,0 +1,296 @@
+"""Frame -> ink mask (either polarity) -> character candidates with their MNIST-style patches.
+
+Conventions: ``frame`` is BGR uint8 HxWx3; ``gray`` uint8 HxW; ``contrast`` float32 0..1, the
+ink's darkness relative to the local paper (or board) brightness; ``mask`` uint8 0/255, white ink.
+All sizes are relative to the frame or to the median character height found, so the same rules
+hold from a 320x240 webcam to a 4032x3024 phone photo.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vision import config as C
+from vision.layout import rotate_points, text_angle
+from vision.preprocess import to_mnist
+from vision.types import Box
+
+POLARITIES = ("auto", "dark", "light")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Character candidates of one frame, not yet classified nor ordered."""
+
+    boxes: tuple[Box, ...]  # frame pixels
+    patches: np.ndarray  # uint8 (N, 28, 28)
+    extents: np.ndarray  # (N,) width along the text direction, frame pixels
+    angle: float  # text direction, radians
+    char_height: float  # median character height, frame pixels
+    polarity: str  # "dark" or "light": the one used
+    mask: np.ndarray  # uint8 0/255 at processing resolution (debug view)
+
+
+def to_gray(frame: np.ndarray) -> np.ndarray:
+    """BGR, BGRA or single-channel uint8 frame -> uint8 gray. Other shapes raise ValueError."""
+    if frame.dtype != np.uint8:
+        raise ValueError(f"frame must be uint8, got {frame.dtype}")
+    if frame.ndim == 2:
+        return frame
+    if frame.ndim == 3 and frame.shape[2] in (1, 3, 4):
+        if frame.shape[2] == 1:
+            return frame[..., 0]
+        code = cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
+        return cv2.cvtColor(frame, code)
+    raise ValueError(f"frame must be HxW or HxWx3, got shape {frame.shape}")
+
+
+def choose_polarity(gray: np.ndarray) -> str:
+    """'dark' ink on a bright page or whiteboard, 'light' chalk or marker on a dark board.
+
+    A clearly bright or dark frame decides by its median. In between (a brown desk, a shadowed
+    page) the ink is the minority that strays farthest from the flattened background: its tail
+    of the histogram is the longer one.
+    """
+    med = float(np.median(gray))
+    if med >= C.POLARITY_BRIGHT:
+        return "dark"
+    if med <= C.POLARITY_DARK:
+        return "light"
+    w = C.POLARITY_PROBE_WIDTH
+    small = cv2.resize(gray, (w, max(1, round(w * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    flat = small / np.maximum(cv2.GaussianBlur(small, (0, 0), w / 16), 1.0)
+    lo, mid, hi = np.percentile(flat, [1, 50, 99])
+    return "dark" if mid - lo >= hi - mid else "light"
+
+
+def ink_contrast(gray: np.ndarray) -> np.ndarray:
+    """Dark-ink gray -> float32 contrast: (background - gray) / background, 0 where brighter.
+
+    The background is a grey closing wider than any stroke: it follows lighting gradients and the
+    edges of hard shadows, so ink inside a shadow keeps the same relative contrast as outside.
+    """
+    f = C.BACKGROUND_DOWNSCALE
+    small = cv2.resize(gray, (max(1, gray.shape[1] // f), max(1, gray.shape[0] // f)), interpolation=cv2.INTER_AREA)
+    k = _odd(C.BACKGROUND_KERNEL_FRACTION * min(small.shape))
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    # Upsampling smears the bright side of a hard shadow edge into the shadow; the local minimum
+    # undoes that, so the edge does not turn into a line of false ink.
+    bg = cv2.erode(bg, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * f + 1, 2 * f + 1)))
+    bg = np.maximum(bg, gray).astype(np.float32)
+    return (bg - gray.astype(np.float32)) / np.maximum(bg, 16.0)
+
+
+def ink_mask(contrast: np.ndarray) -> np.ndarray:
+    """Hysteresis threshold: strong ink seeds, weaker connected pixels join (faint pencil)."""
+    noise = _robust_noise(contrast)
+    strong = contrast > max(C.INK_STRONG, C.INK_NOISE_FACTOR * noise)
+    weak = (contrast > max(C.INK_WEAK, 0.5 * C.INK_NOISE_FACTOR * noise)).astype(np.uint8)
+    n, labels = cv2.connectedComponents(weak, connectivity=8)
+    seeded = np.zeros(n, bool)
+    seeded[np.unique(labels[strong])] = True
+    seeded[0] = False
+    return (seeded[labels] * 255).astype(np.uint8)
+
+
+def _robust_noise(contrast: np.ndarray) -> float:
+    """Paper texture level: the median absolute deviation of a subsample of the contrast map."""
+    sample = contrast[::4, ::4]
+    med = float(np.median(sample))
+    return 1.4826 * float(np.median(np.abs(sample - med))) + med
+
+
+def _odd(x: float) -> int:
+    return max(3, int(x) // 2 * 2 + 1)
+
+
+def _downscale(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    side = max(gray.shape)
+    if side <= C.MAX_PROCESS_SIDE:
+        return gray, 1.0
+    s = C.MAX_PROCESS_SIDE / side
+    size = (max(1, round(gray.shape[1] * s)), max(1, round(gray.shape[0] * s)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), s
+
+
+def segment(frame: np.ndarray, polarity: str = "auto", timings: dict[str, float] | None = None) -> Segmentation:
+    """Find character candidates: threshold, components, shape filters, fragment merging.
+
+    ``timings``, when given, receives milliseconds per stage (threshold, contours, normalize).
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
+    t0 = time.perf_counter()
+    gray, scale = _downscale(to_gray(frame))
+    used = choose_polarity(gray) if polarity == "auto" else polarity
+    contrast = ink_contrast(gray if used == "dark" else 255 - gray)
+    mask = ink_mask(contrast)
+    t1 = time.perf_counter()
+    comps = _components(mask)
+    groups, angle, height = _group_components(comps, min(gray.shape))
+    if _has_long_components(comps.stats, height):
+        mask = remove_lines(mask, angle, height)
+        comps = _components(mask)
+        groups, angle, height = _group_components(comps, min(gray.shape))
+    t2 = time.perf_counter()
+    boxes, patches, extents = _crops(groups, comps, contrast, angle, scale)
+    if timings is not None:
+        t3 = time.perf_counter()
+        timings.update(threshold=(t1 - t0) * 1e3, contours=(t2 - t1) * 1e3, normalize=(t3 - t2) * 1e3)
+    return Segmentation(tuple(boxes), patches, extents, angle, height / scale, used, mask)
+
+
+@dataclass
+class _Comps:
+    labels: np.ndarray  # int32 label image
+    stats: np.ndarray  # (N, 5) x, y, w, h, area per kept component (label = index + 1 in ids)
+    ids: np.ndarray  # label id of each kept component
+
+
+def _components(mask: np.ndarray) -> _Comps:
+    """Connected components minus what cannot be a character at any size: specks, huge ones,
+    and those cut by the frame edge."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    side = min(mask.shape)
+    h, w = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    big = np.maximum(h, w)
+    ok = (big >= max(3, C.MIN_CHAR_FRACTION * side * 0.4)) & (h <= C.MAX_CHAR_FRACTION * mask.shape[0])
+    ok &= w <= C.MAX_CHAR_FRACTION * mask.shape[1]
+    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    # Cut by the frame edge: a finger, the paper's edge, or a character half out of view.
+    ok &= (x > 0) & (y > 0) & (x + w < mask.shape[1]) & (y + h < mask.shape[0])
+    ids = np.nonzero(ok)[0] + 1
+    return _Comps(labels, stats[ids], ids)
+
+
+def _has_long_components(stats: np.ndarray, height: float) -> bool:
+    return bool(np.any(np.maximum(stats[:, 2], stats[:, 3]) > C.LINE_MIN_LENGTH * height))
+
+
+def remove_lines(mask: np.ndarray, angle: float, height: float) -> np.ndarray:
+    """Erase ruled or printed lines running along the text, including where they cross characters.
+
+    A morphological opening with a line as long as LINE_MIN_LENGTH characters keeps only straight
+    runs that long; no stroke of a digit or a K is. A character a line ran through keeps its
+    strokes, split at worst into fragments that the merging step joins again.
+    """
+    length = _odd(C.LINE_MIN_LENGTH * height)
+    kernel = np.zeros((length, length), np.uint8)
+    c, r = length // 2, length / 2
+    dx, dy = r * math.cos(angle), r * math.sin(angle)
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1, 1)
+    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    return cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+
+
+def _median_height(stats: np.ndarray, side: int) -> float:
+    """Typical character height: median over components near the tall end (specks ignored)."""
+    h = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    h = h[h >= C.MIN_CHAR_FRACTION * side]
+    if len(h) == 0:
+        return float(C.MIN_CHAR_FRACTION * side)
+    return float(np.median(h[h >= 0.5 * np.percentile(h, 90)]))
+
+
+def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float, float]:
+    """Merge fragments of one character, drop non-characters; returns groups, angle, height."""
+    st = comps.stats.astype(np.float64)
+    if len(st) == 0:
+        return [], 0.0, float(C.MIN_CHAR_FRACTION * side)
+    height = _median_height(comps.stats, side)
+    centers = st[:, :2] + st[:, 2:4] / 2
+    tall = st[:, 3] >= C.SMALL_PART * height
+    angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
+    groups = _merge_fragments(st, centers, height, angle)
+    return [g for g in groups if _is_character(st[g], comps, g, height, angle)], angle, height
+
+
+def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: float) -> list[list[int]]:
+    """Union components that overlap along the text direction and sit close across it (a 5's
+    detached bar, broken strokes), as long as the merged box stays one character tall."""
+    p = rotate_points(centers, angle)
+    ext_x = st[:, 2] * abs(math.cos(angle)) + st[:, 3] * abs(math.sin(angle))
+    ext_y = st[:, 3] * abs(math.cos(angle)) + st[:, 2] * abs(math.sin(angle))
+    lo_x, hi_x = p[:, 0] - ext_x / 2, p[:, 0] + ext_x / 2
+    lo_y, hi_y = p[:, 1] - ext_y / 2, p[:, 1] + ext_y / 2
+    parent = list(range(len(st)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = np.argsort(lo_x)
+    for a_pos, a in enumerate(order):
+        for b in order[a_pos + 1 :]:
+            if lo_x[b] > hi_x[a]:
+                break
+            overlap = min(hi_x[a], hi_x[b]) - max(lo_x[a], lo_x[b])
+            if overlap < 0.4 * min(ext_x[a], ext_x[b]):
+                continue
+            gap = max(lo_y[a], lo_y[b]) - min(hi_y[a], hi_y[b])
+            tall = max(hi_y[a], hi_y[b]) - min(lo_y[a], lo_y[b])
+            if gap < C.MERGE_GAP * height and tall < C.MERGE_MAX_HEIGHT * height:
+                parent[find(int(a))] = find(int(b))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(st)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _is_character(st: np.ndarray, comps: _Comps, group: list[int], height: float, angle: float) -> bool:
+    """Shape rules against specks, ruled lines, shadows, paper edges and fingers."""
+    x0, y0 = st[:, 0].min(), st[:, 1].min()
+    w, h = (st[:, 0] + st[:, 2]).max() - x0, (st[:, 1] + st[:, 3]).max() - y0
+    c, s = abs(math.cos(angle)), abs(math.sin(angle))
+    along, across = w * c + h * s, h * c + w * s
+    if max(along, across) < C.SMALL_PART * height:
+        return False  # speck or a lone fragment
+    long_side, short_side = max(w, h), max(1.0, min(w, h))
+    if long_side / short_side > C.LINE_ASPECT and long_side > C.LINE_MIN_LENGTH * height:
+        return False  # ruled line, paper edge
+    if along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height:
+        return False  # horizontal stroke or scribble wider than any character
+    if across > C.MERGE_MAX_HEIGHT * 1.5 * height:
+        return False  # far taller than the text around it: shadow edge, finger
+    area = st[:, 4].sum()
+    return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
+
+
+def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, scale: float):
+    """Each group's own ink (not neighbours' strokes inside its box) -> MNIST-style patch."""
+    boxes, patches, extents = [], [], []
+    c, s = abs(math.cos(angle)), abs(math.sin(angle))
+    for g in groups:
+        st = comps.stats[g]
+        x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
+        x1, y1 = int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
+        own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[g])
+        ink = np.where(own, contrast[y0:y1, x0:x1], 0.0)
+        patches.append(to_mnist(_normalise_ink(ink)))
+        boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
+        extents.append(((x1 - x0) * c + (y1 - y0) * s) / scale)
+    arr = np.stack(patches) if patches else np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
+    return boxes, arr, np.asarray(extents, np.float64)
+
+
+def _normalise_ink(ink: np.ndarray) -> np.ndarray:
+    """Soft ink strength -> uint8 with the stroke core saturated, like MNIST's pen strokes."""
+    peak = float(np.percentile(ink[ink > 0], 90)) if np.any(ink > 0) else 1.0
+    return (np.clip(ink / max(peak, 1e-6), 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def _to_frame_box(x0: int, y0: int, x1: int, y1: int, scale: float) -> Box:
+    if scale == 1.0:
+        return Box(x0, y0, x1 - x0, y1 - y0)
+    fx0, fy0 = int(math.floor(x0 / scale)), int(math.floor(y0 / scale))
+    return Box(fx0, fy0, int(math.ceil(x1 / scale)) - fx0, int(math.ceil(y1 / scale)) - fy0)
