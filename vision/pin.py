@@ -472,6 +472,11 @@ class _Hold:
         return max(0.0, min(1.0, self.frames / self.hold_frames, by_time))
 
 
+def held_card(detections: Sequence[Detection]) -> Detection | None:
+    """In sequential entry the card held up is the largest character in view."""
+    return max(detections, key=lambda d: d.box.area) if detections else None
+
+
 class Locker:
     """The PIN buffer fed by recognitions, checked against a Lock.
 
@@ -588,10 +593,8 @@ class Locker:
     def _char_candidate(self, detections: Sequence[Detection]) -> str | None:
         """The largest character, if it is confidently read; a large "?" hides smaller ones because
         the card being held up is the largest thing in view."""
-        if not detections:
-            return None
-        best = max(detections, key=lambda d: d.box.area)
-        if best.char not in config.CLASSES or best.confidence < self._min_confidence:
+        best = held_card(detections)
+        if best is None or best.char not in config.CLASSES or best.confidence < self._min_confidence:
             return None
         return best.char
 

@@ -1,0 +1,163 @@
+"""The live locker session: frames in, readings + PIN state + overlay out. No window code here.
+
+``LiveSession`` is driven by ``recognize_live.py`` both headless and with a window; it holds what
+changes between frames (PIN entry, polarity setting, debug view, FPS) and turns key actions into
+state changes, so the window loop that remains in the CLI is a few lines.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vision import config as C
+from vision.overlay import Hud, debug_view, draw
+from vision.pin import Event, Locker, held_card
+from vision.pipeline import ProbabilityModel, read_frame
+from vision.types import Detection, FrameResult
+
+MASK_CHAR = "*"  # live output shows that a character is there, never which
+POLARITY_CYCLE = ("auto", "dark", "light")
+FPS_SMOOTHING = 0.1  # weight of the newest frame in the FPS estimate
+
+
+class Action(enum.Enum):
+    RESET = "reset"
+    BACKSPACE = "backspace"
+    SUBMIT = "submit"
+    TOGGLE_MODE = "mode"
+    CYCLE_POLARITY = "polarity"
+    TOGGLE_DEBUG = "debug"
+    SNAPSHOT = "snapshot"
+    TOGGLE_HELP = "help"
+    QUIT = "quit"
+
+
+_KEYS = {
+    ord("r"): Action.RESET, 8: Action.BACKSPACE, 127: Action.BACKSPACE, 13: Action.SUBMIT,
+    10: Action.SUBMIT, ord("m"): Action.TOGGLE_MODE, ord("p"): Action.CYCLE_POLARITY,
+    ord("d"): Action.TOGGLE_DEBUG, ord("s"): Action.SNAPSHOT, ord("h"): Action.TOGGLE_HELP,
+    ord("q"): Action.QUIT, 27: Action.QUIT,
+}
+
+
+def action_for_key(key: int) -> Action | None:
+    """Map a cv2.waitKeyEx code to an action; -1 (no key) and unknown keys give None."""
+    if key < 0:
+        return None
+    key &= 0xFFFF  # waitKeyEx adds modifier bits on some back-ends
+    if key in _KEYS:
+        return _KEYS[key]
+    low = key & 0xFF
+    if 65 <= low <= 90 and chr(low).lower() in "rmpdshq":
+        return _KEYS[ord(chr(low).lower())]  # caps lock should not break hotkeys
+    return None
+
+
+@dataclass
+class LiveSession:
+    """One run of the live locker over a frame source."""
+
+    classifier: ProbabilityModel
+    locker: Locker
+    polarity: str = "auto"
+    debug: bool = False
+    show_help: bool = False
+    demo_note: str = ""
+    snapshot_dir: Path = Path("snapshots")
+    fps: float = 0.0
+    _last_tick: float | None = field(default=None, repr=False)
+    _last: FrameResult | None = field(default=None, repr=False)
+    _frame: np.ndarray | None = field(default=None, repr=False)
+
+    def step(self, frame: np.ndarray, index: int, now: float) -> tuple[FrameResult, list[Event]]:
+        """Read one frame and feed the PIN entry; ``now`` is the frame's time in seconds."""
+        result = read_frame(frame, self.classifier, self.polarity, index, keep_debug=True)
+        events = self.locker.update(result.detections, result.lines, now)
+        self._last, self._frame = result, frame
+        self._tick()
+        return result, events
+
+    def handle(self, action: Action, now: float) -> list[Event]:
+        """Apply a hotkey action; returns the PIN events it caused."""
+        if action is Action.RESET:
+            return self.locker.reset(now)
+        if action is Action.BACKSPACE:
+            return self.locker.backspace(now)
+        if action is Action.SUBMIT:
+            return self.locker.submit(now)
+        if action is Action.TOGGLE_MODE:
+            self.locker.toggle_mode()
+        elif action is Action.CYCLE_POLARITY:
+            self.polarity = POLARITY_CYCLE[(POLARITY_CYCLE.index(self.polarity) + 1) % len(POLARITY_CYCLE)]
+        elif action is Action.TOGGLE_DEBUG:
+            self.debug = not self.debug
+        elif action is Action.TOGGLE_HELP:
+            self.show_help = not self.show_help
+        elif action is Action.SNAPSHOT:
+            self.snapshot()
+        return []
+
+    def render(self) -> np.ndarray:
+        """The window image for the last frame: video + overlay (+ the debug view beside it)."""
+        if self._frame is None or self._last is None:
+            raise RuntimeError("render() before the first step()")
+        result = self._last
+        image = draw(self._frame, result.detections, self.hud())  # the user sees what the camera sees
+        if not self.debug or result.mask is None:
+            return image
+        labels = [d.char for d in result.detections] if len(result.detections) == len(result.patches) else []
+        side = debug_view(result.mask, result.patches, ["?"] * len(result.patches) if not labels else labels,
+                          image.shape[0])
+        return np.hstack([image, side])
+
+    def hud(self) -> Hud:
+        view = self.locker.view
+        card = held_card(self._last.detections) if self._last and view.candidate_progress is not None else None
+        return Hud(
+            mode=view.mode, polarity=self.polarity, polarity_used=self._last.polarity if self._last else "dark",
+            buffer_len=view.buffer_len, pin_len=view.pin_len, candidate_progress=view.candidate_progress,
+            candidate_box=card.box if card else None, state=view.state, lockout_remaining=view.lockout_remaining,
+            fps=self.fps, message=view.message, show_help=self.show_help, demo_note=self.demo_note,
+        )
+
+    def snapshot(self) -> Path:
+        """Save the current frame and the patches the model saw; names hold a timestamp only."""
+        if self._frame is None or self._last is None:
+            raise RuntimeError("snapshot() before the first step()")
+        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.snapshot_dir / time.strftime("snapshot-%Y%m%d-%H%M%S")
+        stem = stem.with_name(f"{stem.name}-{self._last.index:06d}")
+        cv2.imwrite(str(stem) + ".png", self._frame)
+        if self._last.patches is not None and len(self._last.patches):
+            cv2.imwrite(str(stem) + "-patches.png", np.hstack(list(self._last.patches)))
+        return stem
+
+    def _tick(self) -> None:
+        t = time.perf_counter()
+        if self._last_tick is not None and t > self._last_tick:
+            inst = 1.0 / (t - self._last_tick)
+            self.fps = inst if self.fps == 0 else (1 - FPS_SMOOTHING) * self.fps + FPS_SMOOTHING * inst
+        self._last_tick = t
+
+
+def masked_detections(detections: tuple[Detection, ...]) -> list[Detection]:
+    """Detections with the character hidden, for everything the live locker shows or prints."""
+    return [Detection(MASK_CHAR if d.char != C.REJECT_CHAR else d.char, d.confidence, d.box, d.row, d.col,
+                      d.gap_before) for d in detections]
+
+
+def live_json(result: FrameResult, locker: Locker, events: list[Event]) -> dict:
+    """The image-mode JSON contract with characters masked, plus PIN length/state and events."""
+    out = result.to_json()
+    out["detections"] = [d.to_json() for d in masked_detections(result.detections)]
+    out["lines"] = ["".join(c if c in (" ", C.REJECT_CHAR) else MASK_CHAR for c in line) for line in result.lines]
+    view = locker.view
+    out["pin"] = {"length": view.buffer_len, "pin_length": view.pin_len, "state": view.state, "mode": view.mode}
+    out["events"] = [e.to_json() for e in events]
+    return out
