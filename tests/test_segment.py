@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vision.evaluate import iou, read_labels
+from vision.evaluate import read_labels
 from vision.scenes import hershey_glyph, render_scene
 from vision.segment import choose_polarity, segment, to_gray
 from vision.sources import read_image
@@ -15,7 +15,7 @@ def _scene(rng, labels="27K40513", **kw):
 
 
 def _recall(scene, seg) -> float:
-    return np.mean([any(iou(c.box, b) >= 0.5 for b in seg.boxes) for c in scene.chars])
+    return np.mean([any(c.box.iou(b) >= 0.5 for b in seg.boxes) for c in scene.chars])
 
 
 @pytest.mark.parametrize("polarity", ["dark", "light"])
@@ -42,8 +42,8 @@ def test_distractors_are_mostly_rejected_by_shape(rng):
         scene = _scene(rng, distractors=True, gradient=0.8, rows=2)
         seg = segment(scene.frame)
         total += len(scene.chars)
-        found += sum(any(iou(c.box, b) >= 0.5 for b in seg.boxes) for c in scene.chars)
-        false += sum(not any(iou(c.box, b) >= 0.3 for c in scene.chars) for b in seg.boxes)
+        found += sum(any(c.box.iou(b) >= 0.5 for b in seg.boxes) for c in scene.chars)
+        false += sum(not any(c.box.iou(b) >= 0.3 for c in scene.chars) for b in seg.boxes)
     assert found / total >= 0.9
     assert false <= total * 0.15
 

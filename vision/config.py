@@ -12,6 +12,11 @@ from pathlib import Path
 CLASSES: tuple[str, ...] = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "K")
 K_INDEX = 10
 NUM_CLASSES = len(CLASSES)
+# The model has one more output: "not a character" (paper clutter, fingers, letters other than K),
+# trained on what the segmenter finds in cluttered scenes. Readings never report it.
+REJECT_INDEX = NUM_CLASSES
+NUM_OUTPUTS = NUM_CLASSES + 1
+REJECT_LETTERS = "AEFHMNPRWX"  # letters no digit or K resembles: safe examples of "not a PIN character"
 REJECT_CHAR = "?"  # shown for a character the classifier is not confident about
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -109,7 +114,7 @@ SCENE_SHADOW_DEPTH = 0.4  # light a shadow removes at gradient=1; ink stays read
 SCENE_DISTRACTOR_CLEARANCE = 0.15  # distractors keep this many char heights away from chars
 
 # Hershey-font glyphs: shapes OpenCV already ships, roughened to look handwritten.
-GLYPH_THICKNESS_RANGE = (0.07, 0.14)  # stroke / glyph height; MNIST strokes are about 0.12
+GLYPH_THICKNESS_RANGE = (0.06, 0.1)  # stroke / glyph height; MNIST strokes are about 0.12
 GLYPH_SHEAR_RANGE = 0.25  # +-horizontal shear (slant) per unit height
 GLYPH_ROTATION_DEG = 8.0  # +-rotation; more and a 6 starts to read as a 9 rotated
 GLYPH_ELASTIC_ALPHA = 0.035  # displacement std / glyph size of the smooth warp
@@ -137,14 +142,18 @@ DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
 # Sizes are shares of the processed frame's shorter side, or multiples of the median
 # character height found, never fixed pixel counts: the same rules serve 320x240 and 4032x3024.
 MAX_PROCESS_SIDE = 1280  # larger frames are downscaled first: 20 px per character is all MNIST needs
-BACKGROUND_KERNEL_FRACTION = 0.1  # closing kernel for the paper/board estimate; wider than any stroke
+BACKGROUND_KERNEL_FRACTION = 0.14  # closing kernel for the paper/board estimate: wider than where
+# two marker strokes cross on a card held close (0.4 of the frame high), narrower than a shadow band
 BACKGROUND_DOWNSCALE = 2  # the background is smooth: estimate it at half size, 4x cheaper
 INK_STRONG = 0.18  # relative contrast (ink darkness / local background) that surely is ink
 INK_WEAK = 0.09  # weaker pixels count only when connected to strong ones (hysteresis: faint pencil)
-INK_NOISE_FACTOR = 6.0  # ...and both stay this many robust noise levels above the paper texture
+INK_NOISE_FACTOR = 6.0
+INK_STRONG_MAX = 0.3  # cap of the texture-raised threshold: clearly visible ink is ink  # ...and both stay this many robust noise levels above the paper texture
 POLARITY_BRIGHT = 150  # median grey at or above: paper or whiteboard, dark ink
 POLARITY_DARK = 105  # median grey at or below: black or green board, light ink
-POLARITY_PROBE_WIDTH = 320  # in between, the histogram's tails decide on a frame this wide
+POLARITY_PROBE_WIDTH = 320  # in between, thin strokes decide, looked for on a frame this wide
+POLARITY_STROKE_SIZES = (5, 11, 21)  # probe sizes in pixels of that frame: fine pen to bold marker
+POLARITY_MIN_CONTRAST = 20  # grey levels; weaker top-hat responses are texture
 MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks below)
 MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
 LINE_ASPECT = 5.0  # longer/shorter side above this, and long: a ruled or printed line
@@ -153,7 +162,7 @@ BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: 
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
 MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge
 MERGE_MAX_HEIGHT = 1.5  # ...unless the merged box grows taller than this x median height
-MAX_ASPECT_WIDE = 1.6  # a character wider than this x its height is rejected (scribble, line)
+MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space
 CONFIDENCE_THRESHOLD = 0.6  # below: reported as "?" (REJECT_CHAR)

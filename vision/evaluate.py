@@ -130,16 +130,8 @@ def score_synthetic(classifier, digits: np.ndarray, labels: np.ndarray, scenes: 
         total.chars += len(truth)
         total.edits += min(len(truth), edit_distance(digits_only("".join(result.lines)), truth))
         boxes = [d.box for d in result.detections]
-        total.boxes_found += sum(any(iou(c.box, b) >= 0.5 for b in boxes) for c in scene.chars)
+        total.boxes_found += sum(any(c.box.iou(b) >= 0.5 for b in boxes) for c in scene.chars)
     return total
-
-
-def iou(a, b) -> float:
-    """Intersection over union of two vision.types.Box."""
-    w = min(a.x2, b.x2) - max(a.x, b.x)
-    h = min(a.y2, b.y2) - max(a.y, b.y)
-    inter = max(0, w) * max(0, h)
-    return inter / max(1, a.area + b.area - inter)
 
 
 def summarize(scores: list[ImageScore]) -> dict[str, dict[str, float]]:

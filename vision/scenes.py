@@ -748,7 +748,7 @@ def _card_sprite(text: str, char_h: float, size: tuple[int, int], polarity: str,
     _over(canvas, pad, pad, scene.frame.astype(np.float32), _rounded_rect(card_w, card_h))
     for x, lean in holds:  # thumbs in front, clear of the ink
         thumb, width = np.zeros(canvas.shape[:2], np.uint8), 0.14 * hand
-        tip = (x, max(edge - 0.22 * hand, ink_bottom + 0.1 * hand) + width / 2)
+        tip = (x, max(edge - 0.22 * hand, ink_bottom + 0.22 * hand) + width / 2)  # far from the ink
         cv2.line(
             thumb, _pt(tip), _pt((x + lean, edge + 0.5 * hand)), 255, round(width), cv2.LINE_AA
         )

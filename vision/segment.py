@@ -53,9 +53,10 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 def choose_polarity(gray: np.ndarray) -> str:
     """'dark' ink on a bright page or whiteboard, 'light' chalk or marker on a dark board.
 
-    A clearly bright or dark frame decides by its median. In between (a brown desk, a shadowed
-    page) the ink is the minority that strays farthest from the flattened background: its tail
-    of the histogram is the longer one.
+    A clearly bright or dark frame decides by its median. In between (a card held over a brown
+    desk, a shadowed page) writing decides: strokes are thin, so thin dark structures (black
+    top-hat) outweigh thin bright ones (white top-hat) for ink, and the reverse for chalk.
+    Large areas and their edges answer neither.
     """
     med = float(np.median(gray))
     if med >= C.POLARITY_BRIGHT:
@@ -64,21 +65,26 @@ def choose_polarity(gray: np.ndarray) -> str:
         return "light"
     w = C.POLARITY_PROBE_WIDTH
     small = cv2.resize(gray, (w, max(1, round(w * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_AREA)
-    small = small.astype(np.float32)
-    flat = small / np.maximum(cv2.GaussianBlur(small, (0, 0), w / 16), 1.0)
-    lo, mid, hi = np.percentile(flat, [1, 50, 99])
-    return "dark" if mid - lo >= hi - mid else "light"
+    dark = light = 0.0
+    for k in C.POLARITY_STROKE_SIZES:
+        element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element)
+        white = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element)
+        dark += float(black[black > C.POLARITY_MIN_CONTRAST].sum())
+        light += float(white[white > C.POLARITY_MIN_CONTRAST].sum())
+    return "dark" if dark >= light else "light"
 
 
-def ink_contrast(gray: np.ndarray) -> np.ndarray:
+def ink_contrast(gray: np.ndarray, kernel: float | None = None) -> np.ndarray:
     """Dark-ink gray -> float32 contrast: (background - gray) / background, 0 where brighter.
 
-    The background is a grey closing wider than any stroke: it follows lighting gradients and the
-    edges of hard shadows, so ink inside a shadow keeps the same relative contrast as outside.
+    The background is a grey closing wider than any stroke (``kernel`` pixels, by default a share
+    of the frame): it follows lighting gradients and the edges of hard shadows, so ink inside a
+    shadow keeps the same relative contrast as outside.
     """
     f = C.BACKGROUND_DOWNSCALE
     small = cv2.resize(gray, (max(1, gray.shape[1] // f), max(1, gray.shape[0] // f)), interpolation=cv2.INTER_AREA)
-    k = _odd(C.BACKGROUND_KERNEL_FRACTION * min(small.shape))
+    k = _odd((kernel or C.BACKGROUND_KERNEL_FRACTION * min(gray.shape)) / f)
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     # Upsampling smears the bright side of a hard shadow edge into the shadow; the local minimum
@@ -90,9 +96,13 @@ def ink_contrast(gray: np.ndarray) -> np.ndarray:
 
 def ink_mask(contrast: np.ndarray) -> np.ndarray:
     """Hysteresis threshold: strong ink seeds, weaker connected pixels join (faint pencil)."""
+    contrast = cv2.GaussianBlur(contrast, (3, 3), 0)  # sensor noise would break faint strokes apart
     noise = _robust_noise(contrast)
-    strong = contrast > max(C.INK_STRONG, C.INK_NOISE_FACTOR * noise)
-    weak = (contrast > max(C.INK_WEAK, 0.5 * C.INK_NOISE_FACTOR * noise)).astype(np.uint8)
+    # Texture raises the bar, but never above INK_STRONG_MAX: where large areas (a desk beside
+    # the page) read as dark, the "noise" estimate is not noise and must not hide the ink.
+    high = float(np.clip(C.INK_NOISE_FACTOR * noise, C.INK_STRONG, C.INK_STRONG_MAX))
+    strong = contrast > high
+    weak = (contrast > max(C.INK_WEAK, 0.5 * high)).astype(np.uint8)
     n, labels = cv2.connectedComponents(weak, connectivity=8)
     seeded = np.zeros(n, bool)
     seeded[np.unique(labels[strong])] = True
@@ -130,11 +140,12 @@ def segment(frame: np.ndarray, polarity: str = "auto", timings: dict[str, float]
     t0 = time.perf_counter()
     gray, scale = _downscale(to_gray(frame))
     used = choose_polarity(gray) if polarity == "auto" else polarity
-    contrast = ink_contrast(gray if used == "dark" else 255 - gray)
+    ink = gray if used == "dark" else 255 - gray
+    contrast = ink_contrast(ink)
     mask = ink_mask(contrast)
-    t1 = time.perf_counter()
     comps = _components(mask)
     groups, angle, height = _group_components(comps, min(gray.shape))
+    t1 = time.perf_counter()
     if _has_long_components(comps.stats, height):
         mask = remove_lines(mask, angle, height)
         comps = _components(mask)
@@ -168,6 +179,11 @@ def _components(mask: np.ndarray) -> _Comps:
     ok &= (x > 0) & (y > 0) & (x + w < mask.shape[1]) & (y + h < mask.shape[0])
     ids = np.nonzero(ok)[0] + 1
     return _Comps(labels, stats[ids], ids)
+
+
+def _group_bounds(st: np.ndarray) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 (exclusive) of a group of component stats rows."""
+    return int(st[:, 0].min()), int(st[:, 1].min()), int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
 
 
 def _has_long_components(stats: np.ndarray, height: float) -> bool:

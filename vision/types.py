@@ -36,6 +36,13 @@ class Box:
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Box(x, y, max(self.x2, other.x2) - x, max(self.y2, other.y2) - y)
 
+    def iou(self, other: "Box") -> float:
+        """Intersection over union: how well two boxes of the same thing agree."""
+        w = min(self.x2, other.x2) - max(self.x, other.x)
+        h = min(self.y2, other.y2) - max(self.y, other.y)
+        inter = max(0, w) * max(0, h)
+        return inter / max(1, self.area + other.area - inter)
+
     def as_list(self) -> list[int]:
         return [int(self.x), int(self.y), int(self.w), int(self.h)]
 
