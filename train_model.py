@@ -25,13 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from vision import config
-from vision.data import DatasetError, LETTER_K, load_letters, load_mnist, sha256_file, split_k_holdout, synth_k
+from vision.data import (
+    DatasetError, LETTER_K, clutter_patches, load_letters, load_mnist, sha256_file, split_k_holdout, synth_k,
+)
 
 DEFAULT_LETTERS = Path(__file__).resolve().parent.parent / "shared" / "datasets" / "handwritten_az_sample.npz"
 VAL_SIZE = 5000  # MNIST train digits held back for early stopping
 K_SHARE = 0.055  # K is oversampled (fresh augmentation each time) to about half a digit class
 SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the ~100 real ones
 SYNTH_K_ALONE = 3000
+CLUTTER = 2500  # "not a character" examples drawn procedurally (wedges, fingertips, smudges, dashes)
+REJECT_SHARE = 0.075  # rejects per training digit, at most: enough to learn, never crowding digits out
 
 
 @dataclass
@@ -42,8 +46,10 @@ class TrainData:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    x_k_train: np.ndarray
     x_k_holdout: np.ndarray
-    x_other_letters: np.ndarray
+    x_reject: np.ndarray  # trained as "not a character"
+    x_other_letters: np.ndarray  # letters never trained on (neither K nor reject examples)
     k_source: str
     datasets: dict
 
@@ -53,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mnist", type=Path, help="path to mnist.npz (Keras format)")
     p.add_argument("--letters", type=Path, help="handwritten A-Z letters (.npz with x,y or CSV)")
     p.add_argument("--no-letters", action="store_true", help="ignore letter data; synthesize K")
-    p.add_argument("--epochs", type=int, default=16)
+    p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--subset", type=int, default=0, help="train on the first N MNIST digits (smoke runs)")
     p.add_argument("--seed", type=int, default=config.SEED)
@@ -85,16 +91,20 @@ def load_data(args: argparse.Namespace) -> TrainData:
         x_tr, y_tr = x_tr[: args.subset], y_tr[: args.subset]
     path = letters_path(args)
     empty = np.zeros((0, 28, 28), np.uint8)
+    reject = clutter_patches(CLUTTER, args.seed)
     if path is not None:
         x_l, y_l = load_letters(path)
         k_train, k_hold = split_k_holdout(x_l[y_l == LETTER_K], args.seed)
         k_train = np.concatenate([k_train, synth_k(SYNTH_K_WITH_LETTERS, args.seed)])
-        others, k_source = x_l[y_l != LETTER_K], f"real letters ({path.name}) + synthetic strokes"
+        as_reject = np.isin(y_l, [ord(c) - ord("A") for c in config.REJECT_LETTERS])
+        reject = np.concatenate([reject, x_l[as_reject]])
+        others, k_source = x_l[~as_reject & (y_l != LETTER_K)], f"real letters ({path.name}) + synthetic strokes"
         datasets["letters"] = {"path": path.name, "sha256": sha256_file(path), "k_total": int(np.sum(y_l == LETTER_K))}
     else:
         k_train, k_hold, others = synth_k(SYNTH_K_ALONE, args.seed), empty, empty
         k_source = "synthetic strokes only (no letter data given)"
-    return TrainData(x_tr, y_tr, x_val, y_val, x_te, y_te, k_hold, others, k_source, datasets)
+    keep = np.random.default_rng(args.seed).permutation(len(reject))[: int(REJECT_SHARE * len(x_tr))]
+    return TrainData(x_tr, y_tr, x_val, y_val, x_te, y_te, k_train, k_hold, reject[keep], others, k_source, datasets)
 
 
 def _describe(mnist_arg: Path | None) -> dict:
@@ -106,17 +116,20 @@ def _describe(mnist_arg: Path | None) -> dict:
     return {"path": "keras.datasets.mnist download"}
 
 
-def make_datasets(data: TrainData, k_train: np.ndarray, batch: int, seed: int):
-    """tf.data pipelines: digits + oversampled K, shuffled, batched, augmented per batch."""
+def make_datasets(data: TrainData, batch: int, seed: int):
+    """tf.data pipelines: digits + oversampled K + rejects, shuffled, batched, augmented per batch."""
     import tensorflow as tf
 
     from vision.augment import augment_batch
 
     n_k = int(round(len(data.x_train) * K_SHARE))
+    k_train = data.x_k_train
     reps = int(np.ceil(n_k / len(k_train))) if len(k_train) else 0
     k_x = np.tile(k_train, (reps, 1, 1))[:n_k] if reps else k_train
-    x = np.concatenate([data.x_train, k_x])[..., None].astype(np.float32)
-    y = np.concatenate([data.y_train, np.full(len(k_x), config.K_INDEX, np.uint8)]).astype(np.int32)
+    x = np.concatenate([data.x_train, k_x, data.x_reject])[..., None].astype(np.float32)
+    y = np.concatenate([
+        data.y_train, np.full(len(k_x), config.K_INDEX, np.uint8), np.full(len(data.x_reject), config.REJECT_INDEX, np.uint8),
+    ]).astype(np.int32)
     train = (
         tf.data.Dataset.from_tensor_slices((x, y))
         .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -145,8 +158,7 @@ def train(data: TrainData, args: argparse.Namespace):
     from vision.modeling import build_model
 
     keras.utils.set_random_seed(args.seed)
-    k_train = _k_train(data, args)
-    train_ds, val_ds, n = make_datasets(data, k_train, args.batch_size, args.seed)
+    train_ds, val_ds, n = make_datasets(data, args.batch_size, args.seed)
     steps = int(np.ceil(n / args.batch_size)) * args.epochs
     with distribution_strategy().scope():
         model = build_model()
@@ -163,15 +175,6 @@ def train(data: TrainData, args: argparse.Namespace):
     history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks, verbose=args.verbose)
     best.unlink(missing_ok=True)  # restore_best_weights already holds it; keep models/ clean
     return model, history.history
-
-
-def _k_train(data: TrainData, args: argparse.Namespace) -> np.ndarray:
-    path = letters_path(args)
-    if path is None:
-        return synth_k(SYNTH_K_ALONE, args.seed)
-    x_l, y_l = load_letters(path)
-    k_train, _ = split_k_holdout(x_l[y_l == LETTER_K], args.seed)
-    return np.concatenate([k_train, synth_k(SYNTH_K_WITH_LETTERS, args.seed)])
 
 
 def evaluate(classifier, data: TrainData):
@@ -209,6 +212,8 @@ def model_card(model, ev, data, args, seconds: float, agree: float, epochs: int)
     return {
         "name": "digit_locker_cnn",
         "classes": list(config.CLASSES),
+        "outputs": list(config.CLASSES) + ["not a character"],
+        "reject_examples": f"{CLUTTER} procedural clutter patches + letters {config.REJECT_LETTERS} when letters are given",
         "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": "0..255 (scaled inside the model)",
                   "polarity": "white ink on black", "layout": "fit in 20x20, centre of mass at (14, 14)"},
         "output": "softmax over classes",
@@ -277,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(evaluate(Classifier(args.model), data).table())
             return 0
-        print(f"training on {len(data.x_train)} digits + K from {data.k_source}")
+        print(f"training on {len(data.x_train)} digits, {len(data.x_k_train)} K ({data.k_source}), "
+          f"{len(data.x_reject)} not-a-character examples")
         start = time.perf_counter()
         model, history = train(data, args)
         card = export(model, history, data, args, time.perf_counter() - start)

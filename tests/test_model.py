@@ -61,8 +61,8 @@ def test_missing_or_corrupt_model_is_a_model_error(tmp_path):
 
 def test_one_call_per_batch_and_shapes(classifier):
     probs = classifier.probabilities(np.zeros((70, 28, 28), np.uint8))
-    assert probs.shape == (70, config.NUM_CLASSES)
+    assert probs.shape == (70, config.NUM_OUTPUTS)
     assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
-    assert classifier.probabilities(np.zeros((0, 28, 28), np.uint8)).shape == (0, config.NUM_CLASSES)
+    assert classifier.probabilities(np.zeros((0, 28, 28), np.uint8)).shape == (0, config.NUM_OUTPUTS)
     with pytest.raises(ValueError):
         classifier.probabilities(np.zeros((2, 32, 32), np.uint8))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.config import MODEL_KERAS, MODEL_TFLITE, NUM_CLASSES, PATCH_SIZE
+from vision.config import MODEL_KERAS, MODEL_TFLITE, NUM_OUTPUTS, PATCH_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,10 @@ def litert_available() -> bool:
 
 
 class Classifier:
-    """``probabilities(patches)``: uint8 (N, 28, 28) -> float32 (N, 11); backend 'litert' or 'keras'."""
+    """``probabilities(patches)``: uint8 (N, 28, 28) -> float32 (N, 12); backend 'litert' or 'keras'.
+
+    Columns follow config.CLASSES (0-9, K) and then config.REJECT_INDEX (not a character).
+    """
 
     def __init__(self, model_path: str | Path | None = None, backend: str = "auto", threads: int = 2):
         self.path, self.backend = _resolve(model_path, backend)
@@ -54,7 +57,7 @@ class Classifier:
         if patches.ndim != 3 or patches.shape[1:] != (PATCH_SIZE, PATCH_SIZE):
             raise ValueError(f"patches must be (N, 28, 28), got {patches.shape}")
         if len(patches) == 0:
-            return np.zeros((0, NUM_CLASSES), np.float32)
+            return np.zeros((0, NUM_OUTPUTS), np.float32)
         x = patches.astype(np.float32)[..., None]
         chunks = [x[i : i + MAX_BATCH] for i in range(0, len(x), MAX_BATCH)]
         return np.concatenate([self._run(c) for c in chunks])
@@ -84,8 +87,8 @@ class Classifier:
 
     def _check_contract(self) -> None:
         probe = self.probabilities(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
-        if probe.shape != (1, NUM_CLASSES):
-            raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {NUM_CLASSES} classes")
+        if probe.shape != (1, NUM_OUTPUTS):
+            raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {NUM_OUTPUTS} scores")
 
 
 def _resolve(model_path: str | Path | None, backend: str) -> tuple[Path, str]:

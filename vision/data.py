@@ -195,6 +195,75 @@ def _elastic(img: np.ndarray, rng: np.random.Generator, alpha: float = 6.0, sigm
     return cv2.remap(img, gx + dx * scale, gy + dy * scale, cv2.INTER_LINEAR)
 
 
+def clutter_patches(n: int, seed: int = SEED) -> np.ndarray:
+    """``n`` patches of things that are not characters, laid out as the segmenter hands them over.
+
+    What survives the segmenter's shape filters in cluttered frames is mostly solid: wedges where
+    a shadow or the desk meets the paper's edge, fingertips, smudges, and dashes. Drawn here
+    procedurally (fast, no data set needed) and passed through the same ``to_mnist``.
+    """
+    from vision.preprocess import to_mnist
+
+    rng = np.random.default_rng(seed)
+    makers = (_wedge, _fingertip, _smudge, _dash)
+    out = np.zeros((n, PATCH_SIZE, PATCH_SIZE), np.uint8)
+    for i in range(n):
+        canvas = makers[i % len(makers)](rng)
+        out[i] = to_mnist(_elastic(canvas, rng, alpha=3.0))
+    return out
+
+
+def _wedge(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A filled triangle at least a third as wide as tall: paper corner against desk or shadow."""
+    import cv2
+
+    img = np.zeros((size, size), np.uint8)
+    h = rng.uniform(30, 58)
+    base = min(58.0, h * rng.uniform(0.35, 1.2))
+    x0, y0 = rng.uniform(2, size - 2 - base + 1e-6), rng.uniform(2, size - h - 2 + 1e-6)
+    pts = [(x0, y0 + h), (x0 + base, y0 + h), (x0 + rng.uniform(0, base), y0)]
+    if rng.random() < 0.5:
+        pts = [(x, 2 * y0 + h - y) for x, y in pts]  # pointing down
+    cv2.fillPoly(img, [np.int32(pts)], int(rng.integers(150, 256)))
+    return img
+
+
+def _fingertip(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A filled half ellipse with soft shading: a fingertip or thumb entering the view."""
+    import cv2
+
+    img = np.zeros((size, size), np.uint8)
+    axes = (int(rng.uniform(10, 28)), int(rng.uniform(14, 30)))
+    cv2.ellipse(img, (size // 2, size // 2), axes, float(rng.uniform(0, 360)), 0, 180, 255, -1)
+    shade = np.linspace(rng.uniform(0.4, 1.0), 1.0, size, dtype=np.float32)[None, :]
+    return (img * shade).astype(np.uint8)
+
+
+def _smudge(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A solid irregular blob with a grainy texture: a smear, a stain, a shadow's corner."""
+    import cv2
+
+    img = np.zeros((size, size), np.uint8)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(5, 9))))
+    radii = rng.uniform(8, 26, len(angles))
+    pts = np.stack([size / 2 + radii * np.cos(angles), size / 2 + radii * np.sin(angles)], axis=1)
+    cv2.fillPoly(img, [np.int32(pts)], 255)
+    grain = rng.uniform(0.55, 1.0, img.shape).astype(np.float32)
+    return (img * grain).astype(np.uint8)
+
+
+def _dash(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A short thick near-horizontal stroke: a dash, an underline, a fragment of a ruled line."""
+    import cv2
+
+    img = np.zeros((size, size), np.uint8)
+    length, angle = rng.uniform(28, 60), rng.uniform(-0.35, 0.35)
+    dx, dy = length / 2 * np.cos(angle), length / 2 * np.sin(angle)
+    c = size / 2
+    cv2.line(img, (int(c - dx), int(c - dy)), (int(c + dx), int(c + dy)), 255, int(rng.integers(3, 9)))
+    return img
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     """Hex sha256 of a file, streamed (data sets and model files are recorded in the model card)."""
     digest = hashlib.sha256()

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vision.config import CLASSES, K_INDEX, NUM_CLASSES, PATCH_SIZE
+from vision.config import CLASSES, K_INDEX, NUM_OUTPUTS, PATCH_SIZE, REJECT_INDEX
 
 #: Keras' default 0.99 leaves the moving statistics near their initial values after a short run.
 BN_MOMENTUM = 0.9
 
 
 def build_model(dropout: float = 0.35):
-    """Compact CNN: uint8-range 28x28x1 input -> 11 softmax scores (0-9, K).
+    """Compact CNN: uint8-range 28x28x1 input -> 12 softmax scores (0-9, K, not-a-character).
 
     Scaling to [0, 1] is the first layer, so training and serving cannot disagree about it.
     About 5 M multiply-adds per patch: small enough for a real-time batch on two CPU cores.
@@ -45,7 +45,7 @@ def build_model(dropout: float = 0.35):
     x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     x = layers.ReLU()(x)
     x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="scores")(x)
+    outputs = layers.Dense(NUM_OUTPUTS, activation="softmax", name="scores")(x)
     return keras.Model(inputs, outputs, name="digit_locker_cnn")
 
 
@@ -56,6 +56,7 @@ class Evaluation:
     mnist_accuracy: float
     per_class_accuracy: dict[str, float]
     mnist_called_k: int
+    mnist_called_reject: int = 0
     k_recall: float | None = None
     k_precision: float | None = None
     k_holdout_size: int = 0
@@ -66,11 +67,12 @@ class Evaluation:
         rows = [f"MNIST test accuracy      {self.mnist_accuracy * 100:7.2f} %"]
         rows += [f"  class {c:<2}               {a * 100:7.2f} %" for c, a in self.per_class_accuracy.items()]
         rows.append(f"MNIST test called K      {self.mnist_called_k:7d} of 10000")
+        rows.append(f"MNIST test rejected      {self.mnist_called_reject:7d} of 10000")
         if self.k_recall is not None:
             rows.append(f"K recall (hold-out {self.k_holdout_size:3d})  {self.k_recall * 100:7.2f} %")
             rows.append(f"K precision              {self.k_precision * 100:7.2f} %")
         if self.other_letters_called_k is not None:
-            rows.append(f"other letters called K   {self.other_letters_called_k * 100:7.2f} %")
+            rows.append(f"unseen letters called K  {self.other_letters_called_k * 100:7.2f} %")
         return "\n".join(rows)
 
 
@@ -79,13 +81,14 @@ def evaluate_predictions(
     pred_other_letters: np.ndarray | None = None,
 ) -> Evaluation:
     """Metrics from predicted class indices: MNIST test, real K hold-out, other letters."""
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
+    confusion = np.zeros((NUM_OUTPUTS, NUM_OUTPUTS), np.int64)
     np.add.at(confusion, (y_test.astype(int), pred_test.astype(int)), 1)
     per_class = {
         CLASSES[c]: float(np.mean(pred_test[y_test == c] == c)) for c in range(10) if np.any(y_test == c)
     }
     called_k = int(np.sum(pred_test == K_INDEX))
-    ev = Evaluation(float(np.mean(pred_test == y_test)), per_class, called_k, confusion=confusion.tolist())
+    rejected = int(np.sum(pred_test == REJECT_INDEX))
+    ev = Evaluation(float(np.mean(pred_test == y_test)), per_class, called_k, rejected, confusion=confusion.tolist())
     if pred_k is not None and len(pred_k):
         tp = int(np.sum(pred_k == K_INDEX))
         np.add.at(confusion, (np.full(len(pred_k), K_INDEX), pred_k.astype(int)), 1)

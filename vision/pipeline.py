@@ -43,8 +43,10 @@ def read_frame(
 
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:
     """Drop what the classifier says is no character, then order the rest into rows."""
-    conf = probs.max(axis=1) if len(probs) else np.zeros(0)
-    keep = [i for i in range(len(seg.boxes)) if conf[i] >= C.DROP_CONFIDENCE]
+    chars = probs[:, : C.NUM_CLASSES]
+    conf = chars.max(axis=1) if len(probs) else np.zeros(0)
+    is_char = conf > probs[:, C.REJECT_INDEX] if len(probs) else np.zeros(0, bool)
+    keep = [i for i in range(len(seg.boxes)) if is_char[i] and conf[i] >= C.DROP_CONFIDENCE]
     if not keep:
         return [], []
     boxes = [seg.boxes[i] for i in keep]
@@ -57,7 +59,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         text = []
         for col, (k, gap) in enumerate(zip(row, gaps)):
             i = keep[k]
-            char = C.CLASSES[int(np.argmax(probs[i]))] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
+            char = C.CLASSES[int(np.argmax(chars[i]))] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
             detections.append(Detection(char, float(conf[i]), boxes[k], r, col, gap))
             text.append((" " if gap else "") + char)
         lines.append("".join(text))
