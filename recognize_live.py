@@ -17,23 +17,45 @@ Exit codes: 0 ok, 1 failure while running (camera lost), 2 bad usage or missing 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import getpass
 import hmac
 import json
 import logging
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
 from vision import config as C
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vision.live import Action, LiveSession
+    from vision.pin import Event, Locker
+    from vision.sources import FrameSource
+    from vision.types import FrameResult
+
 WINDOW = "Digit Locker"
+log = logging.getLogger("digit_locker")
 
 
 class NoDisplayError(Exception):
     """A window was asked for on a machine without a display."""
 
-log = logging.getLogger("digit_locker")
+
+def _count(minimum: float, kind: type) -> Callable[[str], float]:
+    def parse(text: str):
+        value = kind(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, not {text}")
+        return value
+
+    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,12 +63,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--source", default="0", help='camera index, video, image, folder or "demo" (default 0)')
     p.add_argument("--headless", action="store_true", help="no window: print readings and events")
     p.add_argument("--json", action="store_true", help="print one JSON object per processed frame")
-    p.add_argument("--max-frames", type=int, default=0, help="stop after N frames (0: until the end)")
+    p.add_argument("--max-frames", type=_count(0, int), default=0, help="stop after N frames (0: until the end)")
     p.add_argument("--model", type=Path, help="model file (.tflite or .keras); default: the shipped one")
     p.add_argument("--backend", default="auto", choices=("auto", "litert", "keras"))
     p.add_argument("--polarity", default="auto", choices=("auto", "dark", "light"))
     p.add_argument("--mode", default="sequential", choices=("sequential", "row"), help="PIN entry mode")
-    p.add_argument("--hold", type=float, default=C.PIN_HOLD_S, help="seconds a character must hold")
+    p.add_argument("--hold", type=_count(0.0, float), default=C.PIN_HOLD_S, help="seconds a character must hold")
     p.add_argument("--config", type=Path, help="lock file (default: user config folder)")
     p.add_argument("--set-pin", action="store_true", help="store a new PIN and exit")
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for the s key")
@@ -55,63 +77,105 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    from vision.classifier import Classifier, ModelError
-    from vision.pin import LockConfigError, WeakPinError
-    from vision.sources import SourceError, open_source
-
     try:
-        if args.set_pin:
-            return set_pin(args)
-        classifier = Classifier(args.model, args.backend)
-        source = open_source(args.source)
-    except (ModelError, SourceError, LockConfigError, WeakPinError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    with source:
+        args = parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already explained
+        return exc.code if isinstance(exc.code, int) else 2
+    _quiet_libraries(args.verbose)
+    from vision.classifier import ModelError
+    from vision.pin import LockConfigError, WeakPinError
+    from vision.sources import SourceError
+
+    if args.set_pin:
+        return set_pin(args)
+    with contextlib.ExitStack() as stack:
         try:
-            if not args.headless:
-                _gui()  # fail before the first frame, not after it
-            if source.kind in ("image", "folder"):
-                return run_images(source, classifier, args)
-            return run_live(source, classifier, args)
-        except SourceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        except (LockConfigError, NoDisplayError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
+            run = start(args, stack)
+        except (ModelError, SourceError, LockConfigError, WeakPinError, NoDisplayError, ValueError) as exc:
+            return _fail(exc, 2)
+        try:
+            return run()
+        except (SourceError, LockConfigError) as exc:  # camera lost, lock file unwritable
+            return _fail(exc, 1)
+        except KeyboardInterrupt:  # Ctrl-C is how a headless camera run ends
             return 0
+        except BrokenPipeError:  # `| head` stopped reading; the interpreter would complain at exit
+            return _drop_stdout()
+
+
+def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[], int]:
+    """Open everything a run needs, failing before the first frame; returns the run itself."""
+    from vision.classifier import Classifier
+    from vision.sources import open_source
+
+    window = None if args.headless else stack.enter_context(open_window())
+    classifier = Classifier(args.model, args.backend)
+    source = stack.enter_context(open_source(args.source))
+    if source.kind in ("image", "folder"):
+        return functools.partial(run_images, source, classifier, args, window)
+    return functools.partial(run_live, source, make_session(args, source.kind, classifier), args, window)
+
+
+def _fail(exc: BaseException, code: int) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return code
+
+
+def _drop_stdout() -> int:
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    """Our messages are one line; OpenCV's probing of camera back-ends prints a dozen more."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if not verbose:
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+# --- Setting the PIN ---------------------------------------------------------------------
 
 
 def set_pin(args: argparse.Namespace) -> int:
     """Ask for the PIN twice (hidden on a terminal, from stdin otherwise) and store its hash."""
-    from vision.pin import Lock, default_config_path
+    from vision.pin import Lock, LockConfigError, WeakPinError, validate_pin
+    from vision.pin import default_config_path as default_path
 
-    path = args.config or default_config_path()
-    lock = Lock.load(path)
-    first, second = _secret("New PIN (4-8 of 0-9 and K): "), _secret("Repeat the PIN: ")
-    if not hmac.compare_digest(first.encode(), second.encode()):
-        print("error: the two PINs differ; nothing was changed", file=sys.stderr)
-        return 2
-    lock.set_pin(first)
+    path = args.config or default_path()
+    try:
+        lock = Lock.load(path)  # a corrupt file stops us here, before it could be replaced
+        first = validate_pin(_secret("New PIN (4-8 of 0-9 and K): "))
+        second = _secret("Repeat the PIN: ").replace("k", "K")
+        if not hmac.compare_digest(first.encode(), second.encode()):
+            return _fail(ValueError("the two PINs differ; nothing was changed"), 2)
+        lock.set_pin(first)
+    except (LockConfigError, WeakPinError, ValueError) as exc:
+        return _fail(exc, 2)
+    except KeyboardInterrupt:
+        return _fail(ValueError("cancelled; nothing was changed"), 130)
     print(f"PIN set ({lock.pin_length} characters), stored as a salted scrypt hash in {path}")
     return 0
 
 
 def _secret(prompt: str) -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    line = sys.stdin.readline()
-    if not line:
-        raise ValueError("no PIN given on standard input")
+    try:
+        line = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()
+    except EOFError:
+        line = ""
+    if not line.strip():
+        raise ValueError("no PIN given; nothing was changed")
     return line.strip()
 
 
-def run_images(source, classifier, args: argparse.Namespace) -> int:
+# --- Image mode --------------------------------------------------------------------------
+
+
+def run_images(source: FrameSource, classifier, args: argparse.Namespace, window: Window | None) -> int:
     """Image mode: read each image once; JSON lines or 'name: row / row' text."""
+    from vision.live import Action
     from vision.overlay import Hud, draw
     from vision.pipeline import read_frame
 
@@ -122,102 +186,126 @@ def run_images(source, classifier, args: argparse.Namespace) -> int:
             print(json.dumps(result.to_json() | {"source": name}), flush=True)
         else:
             print(f"{name}: {' / '.join(result.lines) if result.lines else '(nothing read)'}", flush=True)
-        if not args.headless:
-            if _show(draw(frame, result.detections, Hud(polarity=args.polarity, polarity_used=result.polarity)), 0):
+        if window is not None:
+            image = draw(frame, result.detections, Hud(polarity=args.polarity, polarity_used=result.polarity))
+            if window.show(image, 0) is Action.QUIT:  # a still waits for a key
                 break
         if args.max_frames and index + 1 >= args.max_frames:
             break
     return 0
 
 
-def run_live(source, classifier, args: argparse.Namespace) -> int:
-    """Camera, video or demo: the PIN locker loop, headless or with a window."""
-    from vision.live import LiveSession, action_for_key
-
-    session = LiveSession(classifier, make_locker(args, source.kind), args.polarity,
-                          demo_note=_demo_note(args, source.kind), snapshot_dir=args.snapshots)
-    if not args.headless:
-        cv2 = _gui()
-    start = time.monotonic()
-    for index, frame in enumerate(source):
-        tick = time.monotonic()
-        # Files and the demo run on their own clock, so a hold of 0.4 s means 0.4 s of video
-        # however fast this machine processes it; a camera runs on the wall clock.
-        now = time.monotonic() - start if source.live else index / source.fps
-        result, events = session.step(frame, index, now)
-        _report(args, result, session.locker, events)
-        if not args.headless:
-            cv2.imshow(WINDOW, session.render())
-            spent_ms = (time.monotonic() - tick) * 1000
-            wait = 1 if source.live else max(1, int(1000 / source.fps - spent_ms))  # play files at their pace
-            action = action_for_key(cv2.waitKeyEx(wait))
-            if action is not None and action.value == "quit":
-                break
-            if action is not None:
-                _report_events(args, session.handle(action, now))
-        if args.max_frames and index + 1 >= args.max_frames:
-            break
-    if not args.headless:
-        cv2.destroyAllWindows()
-    return 0
+# --- The live locker ---------------------------------------------------------------------
 
 
-def make_locker(args: argparse.Namespace, kind: str):
-    """The real lock from the config file; the demo uses its demo PIN unless a PIN is set there."""
+def make_session(args: argparse.Namespace, kind: str, classifier) -> LiveSession:
+    from vision.live import LiveSession
+
+    locker, note = make_locker(args, kind)
+    if note:
+        print(f"{note}; set your own with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
+    screen_note = "DEMO: the built-in demo PIN unlocks (set yours: --set-pin)" if note else ""
+    return LiveSession(classifier, locker, args.polarity, demo_note=screen_note, snapshot_dir=args.snapshots)
+
+
+def make_locker(args: argparse.Namespace, kind: str) -> tuple[Locker, str]:
+    """The real lock from the config file, and the note to show about it.
+
+    The demo uses its own in-memory demo PIN unless --config names a file with a PIN: a looping
+    demo must never throttle the user's real lock. The demo PIN itself is never shown or printed
+    (the cards on screen spell it).
+    """
     from vision.pin import Lock, Locker, default_config_path
 
+    demo = "demo: the built-in demo PIN unlocks, not yours"
     if kind == "demo" and args.config is None:
-        lock = Lock.in_memory(C.DEMO_PIN)  # a looping demo must never throttle the user's real lock
-    else:
-        lock = Lock.load(args.config or default_config_path())
-        if not lock.has_pin and kind == "demo":
-            lock = Lock.in_memory(C.DEMO_PIN)
-        elif not lock.has_pin:
-            print(f"no PIN set: reading only; set one with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
-    return Locker(lock, mode=args.mode, hold_s=args.hold)
+        return Locker(Lock.in_memory(C.DEMO_PIN), mode=args.mode, hold_s=args.hold), demo
+    lock = Lock.load(args.config or default_config_path())
+    if not lock.has_pin and kind == "demo":
+        return Locker(Lock.in_memory(C.DEMO_PIN), mode=args.mode, hold_s=args.hold), demo
+    if not lock.has_pin:
+        print(f"no PIN set: reading only; set one with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
+    return Locker(lock, mode=args.mode, hold_s=args.hold), ""
 
 
-def _demo_note(args: argparse.Namespace, kind: str) -> str:
-    return f"DEMO - demo PIN {C.DEMO_PIN}" if kind == "demo" and args.config is None else ""
+def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace, window: Window | None) -> int:
+    """Camera, video or demo: the PIN locker loop, headless or with a window.
+
+    Files and the demo run on their own clock, so a hold of 0.4 s means 0.4 s of video however
+    fast this machine is; a camera runs on the wall clock. Events a key caused are reported with
+    the next frame, so --json stays one object per frame.
+    """
+    from vision.live import Action
+
+    start, pending = time.monotonic(), []
+    for index, frame in enumerate(source):
+        tick = time.monotonic()
+        now = tick - start if source.live else index / source.fps
+        result, events = session.step(frame, index, now)
+        report(args, result, session.locker, pending + events)
+        pending = []
+        if window is not None:
+            action = window.show(session.render(), _wait_ms(source, tick))
+            if action is Action.QUIT:
+                break
+            pending = session.handle(action, now) if action is not None else []
+        if args.max_frames and index + 1 >= args.max_frames:
+            break
+    return 0
 
 
-def _report(args: argparse.Namespace, result, locker, events) -> None:
+def _wait_ms(source: FrameSource, tick: float) -> int:
+    """How long to wait for a key: as little as possible live, a file's own pace otherwise."""
+    if source.live:
+        return 1
+    return max(1, int(1000 / source.fps - (time.monotonic() - tick) * 1000))
+
+
+def report(args: argparse.Namespace, result: FrameResult, locker: Locker, events: list[Event]) -> None:
+    """One JSON object per frame with --json, else one line per event; both masked."""
     from vision.live import live_json
 
     if args.json:
         print(json.dumps(live_json(result, locker, events)), flush=True)
-    else:
-        _report_events(args, events, result.index)
-
-
-def _report_events(args: argparse.Namespace, events, index: int | None = None) -> None:
-    if args.json:
-        for e in events:
-            print(json.dumps({"event": e.to_json()}), flush=True)
         return
     for e in events:
-        prefix = f"frame {index}: " if index is not None else ""
-        print(f"{prefix}{e.kind}: {e.message}", flush=True)
+        print(f"frame {result.index}: {e.kind}: {e.message}", flush=True)
 
 
-def _gui():
-    """OpenCV's window functions, or a one-line error when there is no display."""
-    import os
+# --- The window: the only GUI code -------------------------------------------------------
 
+
+class Window:
+    """One OpenCV window; ``show`` draws an image and returns the action of the key pressed."""
+
+    def __init__(self, cv2) -> None:
+        self._cv2 = cv2
+        self._shown = False
+
+    def show(self, image: np.ndarray, wait_ms: int) -> Action | None:
+        from vision.live import Action, action_for_key
+
+        self._cv2.imshow(WINDOW, image)
+        action = action_for_key(self._cv2.waitKeyEx(wait_ms))
+        if self._shown and self._cv2.getWindowProperty(WINDOW, self._cv2.WND_PROP_VISIBLE) < 1:
+            return Action.QUIT  # closed with the mouse
+        self._shown = True
+        return action
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cv2.destroyAllWindows()
+
+
+def open_window() -> Window:
+    """The window, or NoDisplayError (one line) when there is no display to open it on."""
     import cv2
 
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         raise NoDisplayError("no display found; run with --headless (add --json for machine-readable output)")
-    return cv2
-
-
-def _show(image, wait_ms: int) -> bool:
-    """Show an image; True when the user asked to quit."""
-    from vision.live import Action, action_for_key
-
-    cv2 = _gui()
-    cv2.imshow(WINDOW, image)
-    return action_for_key(cv2.waitKeyEx(wait_ms)) is Action.QUIT
+    return Window(cv2)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ _KEYS = {
     10: Action.SUBMIT, ord("m"): Action.TOGGLE_MODE, ord("p"): Action.CYCLE_POLARITY,
     ord("d"): Action.TOGGLE_DEBUG, ord("s"): Action.SNAPSHOT, ord("h"): Action.TOGGLE_HELP,
     ord("q"): Action.QUIT, 27: Action.QUIT,
+    # X11 keysyms, which the GTK back-end (and Qt, for keys without an ASCII code) returns.
+    0xFF08: Action.BACKSPACE, 0xFF8D: Action.SUBMIT,
 }
 
 
@@ -50,12 +52,11 @@ def action_for_key(key: int) -> Action | None:
     """Map a cv2.waitKeyEx code to an action; -1 (no key) and unknown keys give None."""
     if key < 0:
         return None
-    key &= 0xFFFF  # waitKeyEx adds modifier bits on some back-ends
+    key &= 0xFFFF  # GTK adds modifier bits above the keysym
     if key in _KEYS:
         return _KEYS[key]
-    low = key & 0xFF
-    if 65 <= low <= 90 and chr(low).lower() in "rmpdshq":
-        return _KEYS[ord(chr(low).lower())]  # caps lock should not break hotkeys
+    if 65 <= key <= 90:  # caps lock should not break hotkeys; only ASCII: 0xFF52 (Up) is no "R"
+        return _KEYS.get(key + 32)
     return None
 
 
@@ -84,7 +85,7 @@ class LiveSession:
         return result, events
 
     def handle(self, action: Action, now: float) -> list[Event]:
-        """Apply a hotkey action; returns the PIN events it caused."""
+        """Apply a hotkey action (QUIT is the caller's); returns the events it caused."""
         if action is Action.RESET:
             return self.locker.reset(now)
         if action is Action.BACKSPACE:
@@ -92,28 +93,32 @@ class LiveSession:
         if action is Action.SUBMIT:
             return self.locker.submit(now)
         if action is Action.TOGGLE_MODE:
-            self.locker.toggle_mode()
-        elif action is Action.CYCLE_POLARITY:
+            return [self._note("mode", f"entry mode: {self.locker.toggle_mode()}")]
+        if action is Action.CYCLE_POLARITY:
             self.polarity = POLARITY_CYCLE[(POLARITY_CYCLE.index(self.polarity) + 1) % len(POLARITY_CYCLE)]
-        elif action is Action.TOGGLE_DEBUG:
+            return [self._note("polarity", f"polarity: {self.polarity}")]
+        if action is Action.SNAPSHOT:
+            return [self._save_snapshot()]
+        if action is Action.TOGGLE_DEBUG:
             self.debug = not self.debug
         elif action is Action.TOGGLE_HELP:
             self.show_help = not self.show_help
-        elif action is Action.SNAPSHOT:
-            self.snapshot()
         return []
 
     def render(self) -> np.ndarray:
-        """The window image for the last frame: video + overlay (+ the debug view beside it)."""
+        """The window image for the last frame: video + overlay (+ the debug view beside it).
+
+        Characters are masked here as everywhere in the live locker: what is held up may be
+        part of the PIN, and a screen can be filmed or shared.
+        """
         if self._frame is None or self._last is None:
             raise RuntimeError("render() before the first step()")
         result = self._last
-        image = draw(self._frame, result.detections, self.hud())  # the user sees what the camera sees
-        if not self.debug or result.mask is None:
+        image = draw(self._frame, masked_detections(result.detections), self.hud())
+        if not self.debug or result.mask is None or result.patches is None:
             return image
-        labels = [d.char for d in result.detections] if len(result.detections) == len(result.patches) else []
-        side = debug_view(result.mask, result.patches, ["?"] * len(result.patches) if not labels else labels,
-                          image.shape[0])
+        # Patches come in segmentation order and include dropped ones: no label can be matched.
+        side = debug_view(result.mask, result.patches, [""] * len(result.patches), image.shape[0])
         return np.hstack([image, side])
 
     def hud(self) -> Hud:
@@ -127,16 +132,29 @@ class LiveSession:
         )
 
     def snapshot(self) -> Path:
-        """Save the current frame and the patches the model saw; names hold a timestamp only."""
+        """Save the current frame and the patches the model saw; names hold a timestamp and the
+        frame index only. Raises OSError when the files cannot be written."""
         if self._frame is None or self._last is None:
             raise RuntimeError("snapshot() before the first step()")
         self.snapshot_dir.mkdir(parents=True, exist_ok=True)
-        stem = self.snapshot_dir / time.strftime("snapshot-%Y%m%d-%H%M%S")
-        stem = stem.with_name(f"{stem.name}-{self._last.index:06d}")
-        cv2.imwrite(str(stem) + ".png", self._frame)
+        stem = self.snapshot_dir / f"{time.strftime('snapshot-%Y%m%d-%H%M%S')}-{self._last.index:06d}"
+        images = [(Path(f"{stem}.png"), self._frame)]
         if self._last.patches is not None and len(self._last.patches):
-            cv2.imwrite(str(stem) + "-patches.png", np.hstack(list(self._last.patches)))
-        return stem
+            images.append((Path(f"{stem}-patches.png"), np.hstack(list(self._last.patches))))
+        for path, image in images:
+            if not cv2.imwrite(str(path), image):
+                raise OSError(f"cannot write {path}")
+        return images[0][0]
+
+    def _save_snapshot(self) -> Event:
+        """snapshot() as an event: a full disk must not end the session."""
+        try:
+            return self._note("snapshot", f"snapshot saved: {self.snapshot()}")
+        except (OSError, cv2.error) as exc:
+            return self._note("snapshot", f"snapshot failed: {exc}")
+
+    def _note(self, kind: str, message: str) -> Event:
+        return Event(kind, self.locker.view.buffer_len, message)
 
     def _tick(self) -> None:
         t = time.perf_counter()

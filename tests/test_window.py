@@ -1,0 +1,94 @@
+"""The real window under a virtual X server: key presses sent with xdotool reach the app.
+
+Needs the ``Xvfb`` and ``xdotool`` programs (Debian/Ubuntu packages ``xvfb`` and ``xdotool``);
+skipped with that reason where they are missing. Runs the app as a subprocess on the demo source
+with the shipped model, so it also checks that the window opens at all with this OpenCV build.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vision import config
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "recognize_live.py"
+START_TIMEOUT_S = 60.0  # model load and first frame on a slow CI machine
+KEY_PAUSE_S = 0.4  # the demo shows a frame every 33 ms; leave the app time to see each key
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    """A fresh Xvfb display, ":N"; stopped after the test."""
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb xdotool)")
+    read_fd, write_fd = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    try:
+        ready, _, _ = select.select([read_fd], [], [], 10.0)
+        number = os.read(read_fd, 16).decode().strip() if ready else ""
+        if not number:
+            pytest.fail("Xvfb did not report a display number")
+        yield f":{number}"
+    finally:
+        os.close(read_fd)
+        server.terminate()
+        server.wait(10)
+
+
+def _xdotool(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(["xdotool", *args], check=False, env=env, capture_output=True, text=True, timeout=20)
+    return done.stdout.strip()
+
+
+def _wait_for_window(app: subprocess.Popen, env: dict[str, str]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and app.poll() is None:
+        found = _xdotool(env, "search", "--name", "^Digit Locker$")
+        if found:
+            return found.splitlines()[0]
+        time.sleep(0.2)
+    err = app.communicate(timeout=10)[1] if app.poll() is not None else ""
+    pytest.fail(f"no window appeared (exit {app.poll()}): {err.strip()[-500:]}")
+
+
+@pytest.mark.parametrize("quit_key", ["q", "Escape"])
+def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, tmp_path: Path) -> None:
+    env = os.environ | {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    env.pop("WAYLAND_DISPLAY", None)
+    snaps = tmp_path / "snaps"
+    app = subprocess.Popen(
+        [sys.executable, str(APP), "--source", "demo", "--snapshots", str(snaps)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        window = _wait_for_window(app, env)
+        _xdotool(env, "windowfocus", "--sync", window)
+        for key in ("h", "d", "m", "p", "r", "s", "BackSpace", "Return", "Up", quit_key):
+            _xdotool(env, "key", key)
+            time.sleep(KEY_PAUSE_S)
+        out, err = app.communicate(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    assert app.returncode == 0, err
+    for message in ("entry mode: row", "polarity: dark", "PIN entry cleared", "snapshot saved"):
+        assert message in out, out
+    assert out.count("PIN entry cleared") == 1  # r did, the Up arrow (keysym 0xFF52) did not
+    assert config.DEMO_PIN not in out + err
+    assert len(list(snaps.glob("snapshot-*.png"))) >= 1
