@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -108,9 +108,12 @@ def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[],
     from vision.classifier import Classifier
     from vision.sources import open_source
 
+    if not args.headless and not has_display():
+        print("note: no display found, running headless (pass --headless to skip this note)", file=sys.stderr)
+        args.headless = True
     window = None if args.headless else stack.enter_context(open_window())
     classifier = Classifier(args.model, args.backend)
-    source = stack.enter_context(open_source(args.source))
+    source = stack.enter_context(open_source(args.source, demo_factory=_demo_factory(args)))
     if source.kind in ("image", "folder"):
         return functools.partial(run_images, source, classifier, args, window)
     return functools.partial(run_live, source, make_session(args, source.kind, classifier), args, window)
@@ -299,13 +302,27 @@ class Window:
         self._cv2.destroyAllWindows()
 
 
+def has_display() -> bool:
+    """Whether a window can open: always on Windows and macOS, with X11 or Wayland on Linux."""
+    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def open_window() -> Window:
     """The window, or NoDisplayError (one line) when there is no display to open it on."""
     import cv2
 
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if not has_display():
         raise NoDisplayError("no display found; run with --headless (add --json for machine-readable output)")
     return Window(cv2)
+
+
+def _demo_factory(args: argparse.Namespace) -> Callable[[], Iterator[np.ndarray]] | None:
+    """Headless with no frame limit, the demo plays its script once instead of looping forever."""
+    if not args.headless or args.max_frames:
+        return None
+    from vision.scenes import demo_frames
+
+    return functools.partial(demo_frames, loop=False)
 
 
 if __name__ == "__main__":

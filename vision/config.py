@@ -114,7 +114,7 @@ SCENE_SHADOW_DEPTH = 0.4  # light a shadow removes at gradient=1; ink stays read
 SCENE_DISTRACTOR_CLEARANCE = 0.15  # distractors keep this many char heights away from chars
 
 # Hershey-font glyphs: shapes OpenCV already ships, roughened to look handwritten.
-GLYPH_THICKNESS_RANGE = (0.06, 0.1)  # stroke / glyph height; MNIST strokes are about 0.12
+GLYPH_THICKNESS_RANGE = (0.045, 0.085)  # stroke / glyph height: pen to marker; bolder fonts add to it
 GLYPH_SHEAR_RANGE = 0.25  # +-horizontal shear (slant) per unit height
 GLYPH_ROTATION_DEG = 8.0  # +-rotation; more and a 6 starts to read as a 9 rotated
 GLYPH_ELASTIC_ALPHA = 0.035  # displacement std / glyph size of the smooth warp
@@ -142,8 +142,8 @@ DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
 # Sizes are shares of the processed frame's shorter side, or multiples of the median
 # character height found, never fixed pixel counts: the same rules serve 320x240 and 4032x3024.
 MAX_PROCESS_SIDE = 1280  # larger frames are downscaled first: 20 px per character is all MNIST needs
-BACKGROUND_KERNEL_FRACTION = 0.14  # closing kernel for the paper/board estimate: wider than where
-# two marker strokes cross on a card held close (0.4 of the frame high), narrower than a shadow band
+BACKGROUND_KERNEL_FRACTION = 0.1  # closing kernel for the paper/board estimate: wider than where
+# two pen or marker strokes cross, narrower than a shadow band (wider and a band becomes "ink")
 BACKGROUND_DOWNSCALE = 2  # the background is smooth: estimate it at half size, 4x cheaper
 INK_STRONG = 0.18  # relative contrast (ink darkness / local background) that surely is ink
 INK_WEAK = 0.09  # weaker pixels count only when connected to strong ones (hysteresis: faint pencil)
@@ -161,7 +161,7 @@ LINE_MIN_LENGTH = 2.0  # ...where "long" is this many median character heights
 BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
 MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge
-MERGE_MAX_HEIGHT = 1.5  # ...unless the merged box grows taller than this x median height
+MERGE_MAX_HEIGHT = 1.25  # ...unless the merged box grows taller than this x median height
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space

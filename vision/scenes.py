@@ -557,7 +557,19 @@ def _draw_hershey(char: str, font: int, thickness: int, size: int) -> np.ndarray
     cv2.putText(
         canvas, char, ((side - tw) // 2, (side + th) // 2), font, scale, 255, thickness, cv2.LINE_AA
     )
-    return canvas
+    return _thin_to(canvas, thickness)
+
+
+def _thin_to(canvas: np.ndarray, thickness: int) -> np.ndarray:
+    """Erode strokes down to about ``thickness`` pixels: OpenCV 5 draws its fonts bold whatever
+    thickness it is given, and a pen stroke is far thinner than that."""
+    ink = canvas > 127
+    dist = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)
+    width = 4.0 * float(dist[ink].mean()) if ink.any() else 0.0  # a band w wide: mean distance w/4
+    k = int(min(width - thickness, 0.5 * width)) // 2 * 2 + 1  # keep the thin parts of a glyph
+    if k < 3:
+        return canvas
+    return cv2.erode(canvas, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
 
 
 def _roughen(canvas: np.ndarray, rng, size: int, x_scale: float = 1.0) -> np.ndarray:

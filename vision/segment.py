@@ -58,13 +58,13 @@ def choose_polarity(gray: np.ndarray) -> str:
     top-hat) outweigh thin bright ones (white top-hat) for ink, and the reverse for chalk.
     Large areas and their edges answer neither.
     """
-    med = float(np.median(gray))
+    w = C.POLARITY_PROBE_WIDTH
+    small = cv2.resize(gray, (w, max(1, round(w * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_AREA)
+    med = float(np.median(small))  # of the thumbnail: the same answer, a fraction of the cost
     if med >= C.POLARITY_BRIGHT:
         return "dark"
     if med <= C.POLARITY_DARK:
         return "light"
-    w = C.POLARITY_PROBE_WIDTH
-    small = cv2.resize(gray, (w, max(1, round(w * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_AREA)
     dark = light = 0.0
     for k in C.POLARITY_STROKE_SIZES:
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -96,18 +96,23 @@ def ink_contrast(gray: np.ndarray, kernel: float | None = None) -> np.ndarray:
 
 def ink_mask(contrast: np.ndarray) -> np.ndarray:
     """Hysteresis threshold: strong ink seeds, weaker connected pixels join (faint pencil)."""
+    return _threshold(contrast)[0]
+
+
+def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, "_Comps"]:
+    """The ink mask and its connected components, labelled once for both."""
     contrast = cv2.GaussianBlur(contrast, (3, 3), 0)  # sensor noise would break faint strokes apart
     noise = _robust_noise(contrast)
     # Texture raises the bar, but never above INK_STRONG_MAX: where large areas (a desk beside
     # the page) read as dark, the "noise" estimate is not noise and must not hide the ink.
     high = float(np.clip(C.INK_NOISE_FACTOR * noise, C.INK_STRONG, C.INK_STRONG_MAX))
-    strong = contrast > high
     weak = (contrast > max(C.INK_WEAK, 0.5 * high)).astype(np.uint8)
-    n, labels = cv2.connectedComponents(weak, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     seeded = np.zeros(n, bool)
-    seeded[np.unique(labels[strong])] = True
+    seeded[np.unique(labels[contrast > high])] = True
     seeded[0] = False
-    return (seeded[labels] * 255).astype(np.uint8)
+    mask = np.take((seeded * 255).astype(np.uint8), labels)
+    return mask, _select(labels, stats, seeded[1:])
 
 
 def _robust_noise(contrast: np.ndarray) -> float:
@@ -133,7 +138,8 @@ def _downscale(gray: np.ndarray) -> tuple[np.ndarray, float]:
 def segment(frame: np.ndarray, polarity: str = "auto", timings: dict[str, float] | None = None) -> Segmentation:
     """Find character candidates: threshold, components, shape filters, fragment merging.
 
-    ``timings``, when given, receives milliseconds per stage (threshold, contours, normalize).
+    ``timings``, when given, receives milliseconds per stage: threshold (with the one labelling
+    of connected components), contours (filters, merging, line removal), normalize (patches).
     """
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
@@ -142,10 +148,9 @@ def segment(frame: np.ndarray, polarity: str = "auto", timings: dict[str, float]
     used = choose_polarity(gray) if polarity == "auto" else polarity
     ink = gray if used == "dark" else 255 - gray
     contrast = ink_contrast(ink)
-    mask = ink_mask(contrast)
-    comps = _components(mask)
-    groups, angle, height = _group_components(comps, min(gray.shape))
+    mask, comps = _threshold(contrast)
     t1 = time.perf_counter()
+    groups, angle, height = _group_components(comps, min(gray.shape))
     if _has_long_components(comps.stats, height):
         mask = remove_lines(mask, angle, height)
         comps = _components(mask)
@@ -166,17 +171,20 @@ class _Comps:
 
 
 def _components(mask: np.ndarray) -> _Comps:
-    """Connected components minus what cannot be a character at any size: specks, huge ones,
-    and those cut by the frame edge."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    side = min(mask.shape)
-    h, w = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    big = np.maximum(h, w)
-    ok = (big >= max(3, C.MIN_CHAR_FRACTION * side * 0.4)) & (h <= C.MAX_CHAR_FRACTION * mask.shape[0])
-    ok &= w <= C.MAX_CHAR_FRACTION * mask.shape[1]
-    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    """Connected components of a mask, minus those that cannot be characters (see _select)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return _select(labels, stats, np.ones(len(stats) - 1, bool))
+
+
+def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
+    """Keep ``valid`` components (stats row 0 is the background) except what cannot be a
+    character at any size: specks, huge ones, and those cut by the frame edge."""
+    side, (fh, fw) = min(labels.shape), labels.shape
+    x, y, w, h = (stats[1:, i] for i in range(4))
+    ok = valid & (np.maximum(h, w) >= max(3, C.MIN_CHAR_FRACTION * side * 0.4))
+    ok &= (h <= C.MAX_CHAR_FRACTION * fh) & (w <= C.MAX_CHAR_FRACTION * fw)
     # Cut by the frame edge: a finger, the paper's edge, or a character half out of view.
-    ok &= (x > 0) & (y > 0) & (x + w < mask.shape[1]) & (y + h < mask.shape[0])
+    ok &= (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
     ids = np.nonzero(ok)[0] + 1
     return _Comps(labels, stats[ids], ids)
 
@@ -290,7 +298,8 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
         st = comps.stats[g]
         x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
         x1, y1 = int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
-        own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[g])
+        labels = comps.labels[y0:y1, x0:x1]
+        own = labels == comps.ids[g[0]] if len(g) == 1 else np.isin(labels, comps.ids[g])
         ink = np.where(own, contrast[y0:y1, x0:x1], 0.0)
         patches.append(to_mnist(_normalise_ink(ink)))
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
@@ -301,7 +310,11 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
 
 def _normalise_ink(ink: np.ndarray) -> np.ndarray:
     """Soft ink strength -> uint8 with the stroke core saturated, like MNIST's pen strokes."""
-    peak = float(np.percentile(ink[ink > 0], 90)) if np.any(ink > 0) else 1.0
+    values = ink[ink > 0]
+    if len(values) == 0:
+        return np.zeros(ink.shape, np.uint8)
+    k = int(0.9 * (len(values) - 1))
+    peak = float(np.partition(values, k)[k])  # the 90th percentile, without a full sort
     return (np.clip(ink / max(peak, 1e-6), 0.0, 1.0) * 255).astype(np.uint8)
 
 
