@@ -26,7 +26,14 @@ import numpy as np
 
 from vision import config
 from vision.data import (
-    DatasetError, LETTER_K, clutter_patches, load_letters, load_mnist, sha256_file, split_k_holdout, synth_k,
+    LETTER_K,
+    DatasetError,
+    clutter_patches,
+    load_letters,
+    load_mnist,
+    sha256_file,
+    split_k_holdout,
+    synth_k,
 )
 
 DEFAULT_LETTERS = Path(__file__).resolve().parent.parent / "shared" / "datasets" / "handwritten_az_sample.npz"
@@ -128,7 +135,9 @@ def make_datasets(data: TrainData, batch: int, seed: int):
     k_x = np.tile(k_train, (reps, 1, 1))[:n_k] if reps else k_train
     x = np.concatenate([data.x_train, k_x, data.x_reject])[..., None].astype(np.float32)
     y = np.concatenate([
-        data.y_train, np.full(len(k_x), config.K_INDEX, np.uint8), np.full(len(data.x_reject), config.REJECT_INDEX, np.uint8),
+        data.y_train,
+        np.full(len(k_x), config.K_INDEX, np.uint8),
+        np.full(len(data.x_reject), config.REJECT_INDEX, np.uint8),
     ]).astype(np.int32)
     train = (
         tf.data.Dataset.from_tensor_slices((x, y))
@@ -213,7 +222,8 @@ def model_card(model, ev, data, args, seconds: float, agree: float, epochs: int)
         "name": "digit_locker_cnn",
         "classes": list(config.CLASSES),
         "outputs": list(config.CLASSES) + ["not a character"],
-        "reject_examples": f"{CLUTTER} procedural clutter patches + letters {config.REJECT_LETTERS} when letters are given",
+        "reject_examples": f"{CLUTTER} procedural clutter patches + letters {config.REJECT_LETTERS} "
+        "when letters are given",
         "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": "0..255 (scaled inside the model)",
                   "polarity": "white ink on black", "layout": "fit in 20x20, centre of mass at (14, 14)"},
         "output": "softmax over classes",
@@ -305,7 +315,8 @@ def evaluate_table(card: dict) -> str:
     from vision.modeling import Evaluation
 
     ev = {k: v for k, v in card["evaluation"].items() if k in Evaluation.__dataclass_fields__}
-    return (f"{Evaluation(**ev).table()}\nLiteRT/Keras agreement  {card['evaluation']['litert_keras_agreement_mnist_test'] * 100:7.2f} %\n"
+    agree = card["evaluation"]["litert_keras_agreement_mnist_test"]
+    return (f"{Evaluation(**ev).table()}\nLiteRT/Keras agreement  {agree * 100:7.2f} %\n"
             f"training time            {card['training_seconds']:7.1f} s\nwrote {config.MODEL_CARD.name} and models")
 
 

@@ -338,7 +338,7 @@ def test_set_pin_replaces_an_existing_pin(tmp_path: Path, monkeypatch, capsys) -
 # --- window mode -------------------------------------------------------------------------------
 
 
-def test_window_mode_without_a_display_falls_back_to_headless_and_says_so(monkeypatch, capsys, real_photos: Path) -> None:
+def test_no_display_falls_back_to_headless_and_says_so(monkeypatch, capsys, real_photos: Path) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr("sys.platform", "linux")

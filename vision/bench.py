@@ -123,7 +123,7 @@ def new_locker() -> Locker:
 def live_step(frame: np.ndarray, classifier: ProbabilityModel, locker: Locker, index: int):
     """One pass of the live loop (read, PIN update, overlay) -> (FrameResult, ms per stage)."""
     t0 = time.perf_counter()
-    result = read_frame(frame, classifier, "auto", index, keep_debug=True)
+    result = read_frame(frame, classifier, "auto", index, keep_debug=True, max_side=C.LIVE_PROCESS_SIDE)
     t1 = time.perf_counter()
     locker.update(result.detections, result.lines, index / C.DEMO_FPS)
     t2 = time.perf_counter()

@@ -141,14 +141,16 @@ DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
 # --- Segmentation (vision/segment.py) and row layout (vision/layout.py) ------------------
 # Sizes are shares of the processed frame's shorter side, or multiples of the median
 # character height found, never fixed pixel counts: the same rules serve 320x240 and 4032x3024.
-MAX_PROCESS_SIDE = 1280  # larger frames are downscaled first: 20 px per character is all MNIST needs
+MIN_FRAME_SIDE = 8  # pixels; smaller frames cannot hold a readable character
+MAX_PROCESS_SIDE = 1280  # photos are read at most this large: a 10x10 sheet still has 20 px digits
+LIVE_PROCESS_SIDE = 960  # live frames: a card held up to the camera is never that small
 BACKGROUND_KERNEL_FRACTION = 0.1  # closing kernel for the paper/board estimate: wider than where
 # two pen or marker strokes cross, narrower than a shadow band (wider and a band becomes "ink")
 BACKGROUND_DOWNSCALE = 2  # the background is smooth: estimate it at half size, 4x cheaper
 INK_STRONG = 0.18  # relative contrast (ink darkness / local background) that surely is ink
 INK_WEAK = 0.09  # weaker pixels count only when connected to strong ones (hysteresis: faint pencil)
-INK_NOISE_FACTOR = 6.0
-INK_STRONG_MAX = 0.3  # cap of the texture-raised threshold: clearly visible ink is ink  # ...and both stay this many robust noise levels above the paper texture
+INK_NOISE_FACTOR = 6.0  # ...and both stay this many robust noise levels above the paper texture
+INK_STRONG_MAX = 0.3  # cap of the texture-raised threshold: clearly visible ink is ink
 POLARITY_BRIGHT = 150  # median grey at or above: paper or whiteboard, dark ink
 POLARITY_DARK = 105  # median grey at or below: black or green board, light ink
 POLARITY_PROBE_WIDTH = 320  # in between, thin strokes decide, looked for on a frame this wide

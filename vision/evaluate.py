@@ -114,7 +114,9 @@ def synthetic_conditions(rng: np.random.Generator) -> dict:
     }
 
 
-def score_synthetic(classifier, digits: np.ndarray, labels: np.ndarray, scenes: int = 40, seed: int = 0) -> SyntheticScore:
+def score_synthetic(
+    classifier, digits: np.ndarray, labels: np.ndarray, scenes: int = 40, seed: int = 0
+) -> SyntheticScore:
     """Read generated scenes of real handwritten digits; compare text and boxes to their truth."""
     from vision.pipeline import read_frame
     from vision.scenes import render_scene
@@ -170,7 +172,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--details", action="store_true", help="list every image with what was read")
     args = p.parse_args(argv)
     from vision.classifier import Classifier, ModelError
-
     from vision.data import DatasetError, load_mnist
 
     if args.folder is None and not args.synthetic:

@@ -78,7 +78,7 @@ class LiveSession:
 
     def step(self, frame: np.ndarray, index: int, now: float) -> tuple[FrameResult, list[Event]]:
         """Read one frame and feed the PIN entry; ``now`` is the frame's time in seconds."""
-        result = read_frame(frame, self.classifier, self.polarity, index, keep_debug=True)
+        result = read_frame(frame, self.classifier, self.polarity, index, keep_debug=True, max_side=C.LIVE_PROCESS_SIDE)
         events = self.locker.update(result.detections, result.lines, now)
         self._last, self._frame = result, frame
         self._tick()

@@ -103,9 +103,9 @@ def evaluate_predictions(
 
 def export_tflite(model, path) -> None:
     """Write the LiteRT (.tflite) twin of a Keras model, float32, batch dimension dynamic."""
-    import tensorflow as tf
-
     from pathlib import Path
+
+    import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     Path(path).write_bytes(converter.convert())

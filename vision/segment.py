@@ -40,6 +40,8 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     """BGR, BGRA or single-channel uint8 frame -> uint8 gray. Other shapes raise ValueError."""
     if frame.dtype != np.uint8:
         raise ValueError(f"frame must be uint8, got {frame.dtype}")
+    if frame.ndim < 2 or min(frame.shape[:2]) < C.MIN_FRAME_SIDE:
+        raise ValueError(f"frame too small to hold a character: shape {frame.shape}")
     if frame.ndim == 2:
         return frame
     if frame.ndim == 3 and frame.shape[2] in (1, 3, 4):
@@ -99,7 +101,7 @@ def ink_mask(contrast: np.ndarray) -> np.ndarray:
     return _threshold(contrast)[0]
 
 
-def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, "_Comps"]:
+def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, _Comps]:
     """The ink mask and its connected components, labelled once for both."""
     contrast = cv2.GaussianBlur(contrast, (3, 3), 0)  # sensor noise would break faint strokes apart
     noise = _robust_noise(contrast)
@@ -126,16 +128,19 @@ def _odd(x: float) -> int:
     return max(3, int(x) // 2 * 2 + 1)
 
 
-def _downscale(gray: np.ndarray) -> tuple[np.ndarray, float]:
+def _downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     side = max(gray.shape)
-    if side <= C.MAX_PROCESS_SIDE:
+    if side <= max_side:
         return gray, 1.0
-    s = C.MAX_PROCESS_SIDE / side
+    s = max_side / side
     size = (max(1, round(gray.shape[1] * s)), max(1, round(gray.shape[0] * s)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), s
 
 
-def segment(frame: np.ndarray, polarity: str = "auto", timings: dict[str, float] | None = None) -> Segmentation:
+def segment(
+    frame: np.ndarray, polarity: str = "auto", timings: dict[str, float] | None = None,
+    max_side: int = C.MAX_PROCESS_SIDE,
+) -> Segmentation:
     """Find character candidates: threshold, components, shape filters, fragment merging.
 
     ``timings``, when given, receives milliseconds per stage: threshold (with the one labelling
@@ -144,7 +149,7 @@ def segment(frame: np.ndarray, polarity: str = "auto", timings: dict[str, float]
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     t0 = time.perf_counter()
-    gray, scale = _downscale(to_gray(frame))
+    gray, scale = _downscale(to_gray(frame), max_side)
     used = choose_polarity(gray) if polarity == "auto" else polarity
     ink = gray if used == "dark" else 255 - gray
     contrast = ink_contrast(ink)

@@ -32,11 +32,11 @@ class Box:
     def center(self) -> tuple[float, float]:
         return (self.x + self.w / 2.0, self.y + self.h / 2.0)
 
-    def union(self, other: "Box") -> "Box":
+    def union(self, other: Box) -> Box:
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Box(x, y, max(self.x2, other.x2) - x, max(self.y2, other.y2) - y)
 
-    def iou(self, other: "Box") -> float:
+    def iou(self, other: Box) -> float:
         """Intersection over union: how well two boxes of the same thing agree."""
         w = min(self.x2, other.x2) - max(self.x, other.x)
         h = min(self.y2, other.y2) - max(self.y, other.y)
