@@ -66,7 +66,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mnist", type=Path, help="path to mnist.npz (Keras format)")
     p.add_argument("--letters", type=Path, help="handwritten A-Z letters (.npz with x,y or CSV)")
     p.add_argument("--no-letters", action="store_true", help="ignore letter data; synthesize K")
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--subset", type=int, default=0, help="train on the first N MNIST digits (smoke runs)")
     p.add_argument("--seed", type=int, default=config.SEED)
