@@ -17,8 +17,8 @@ _MAX_SLOPE = 0.35  # local bend of a row allowed between neighbouring characters
 
 
 def text_angle(centers: np.ndarray, height: float) -> float:
-    """Dominant writing direction in radians (0 = left to right, positive = rising to the right
-    in image coordinates means negative y), from each character's nearest sideways neighbour.
+    """Dominant writing direction in radians (0 = left to right; text rising to the right has a
+    negative angle, image y growing downwards), from each character's nearest sideways neighbour.
 
     ``centers`` is (N, 2) x, y in pixels; ``height`` the median character height.
     """
@@ -35,7 +35,13 @@ def text_angle(centers: np.ndarray, height: float) -> float:
     found = np.isfinite(dist[rows, nearest])
     if not found.any():
         return 0.0
-    return float(np.median(ang[rows[found], nearest[found]]))
+    angles = ang[rows[found], nearest[found]]
+    # Close neighbours sit in the same row; far ones may be a row apart, diagonally: weight the
+    # vote by closeness (1/d^2) and take the weighted median.
+    weights = 1.0 / dist[rows[found], nearest[found]] ** 2
+    order = np.argsort(angles)
+    cumulative = np.cumsum(weights[order])
+    return float(angles[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def rotate_points(points: np.ndarray, angle: float) -> np.ndarray:

@@ -59,13 +59,15 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     extents = seg.extents[keep]
     detections: list[Detection] = []
     lines: list[str] = []
-    for r, row in enumerate(group_rows(centers, extents, seg.char_height, seg.angle)):
+    for row in group_rows(centers, extents, seg.char_height, seg.angle):
+        if all(conf[keep[k]] < C.CONFIDENCE_THRESHOLD for k in row):
+            continue  # nothing in it is surely a character: a smudge or a finger, not a line of text
         gaps = gaps_before(centers, extents, row, seg.char_height, seg.angle)
         text = []
         for col, (k, gap) in enumerate(zip(row, gaps)):
             i = keep[k]
             char = C.CLASSES[int(np.argmax(chars[i]))] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
-            detections.append(Detection(char, float(conf[i]), boxes[k], r, col, gap))
+            detections.append(Detection(char, float(conf[i]), boxes[k], len(lines), col, gap))
             text.append((" " if gap else "") + char)
         lines.append("".join(text))
     return detections, lines
