@@ -108,10 +108,13 @@ def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[],
     from vision.classifier import Classifier
     from vision.sources import open_source
 
-    if not args.headless and not has_display():
-        print("note: no display found, running headless (pass --headless to skip this note)", file=sys.stderr)
-        args.headless = True
-    window = None if args.headless else stack.enter_context(open_window())
+    window = None
+    if not args.headless:
+        try:
+            window = stack.enter_context(open_window())
+        except NoDisplayError:
+            print("note: no display found, running headless (pass --headless to skip this note)", file=sys.stderr)
+            args.headless = True
     classifier = Classifier(args.model, args.backend)
     source = stack.enter_context(open_source(args.source, demo_factory=_demo_factory(args)))
     if source.kind in ("image", "folder"):

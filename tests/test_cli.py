@@ -231,7 +231,7 @@ def test_camera_that_stops_mid_run(tmp_path: Path, monkeypatch, capsys) -> None:
     camera = DyingCamera()
     monkeypatch.setattr(
         vision.sources, "open_source",
-        lambda spec: open_source(spec, capture_factory=lambda i: camera, camera_retry_s=0.3),
+        lambda spec, **kw: open_source(spec, capture_factory=lambda i: camera, camera_retry_s=0.3, **kw),
     )
     path = tmp_path / "lock.json"
     Lock(path).set_pin(NEW_PIN)

@@ -142,18 +142,26 @@ def test_render_is_the_frame_and_grows_a_debug_panel(session: LiveSession, card_
     assert np.array_equal(debug[:, : card_frame.shape[1]], plain)
 
 
-def test_render_draws_masked_characters(session: LiveSession, card_frame: np.ndarray, monkeypatch) -> None:
-    drawn = []
+def test_render_labels_readings_but_never_the_buffer(
+    session: LiveSession, card_frame: np.ndarray, monkeypatch
+) -> None:
+    """Boxes show what the camera reads (the card is in the video anyway); the HUD has no field
+    that could carry typed characters, only their count."""
+    drawn, huds = [], []
     real_draw = livemod.draw
 
     def spy(frame, detections, hud):
         drawn.extend(detections)
+        huds.append(hud)
         return real_draw(frame, detections, hud)
 
     monkeypatch.setattr(livemod, "draw", spy)
-    session.step(card_frame, 0, 0.0)
+    result, _ = session.step(card_frame, 0, 0.0)
     session.render()
-    assert drawn and {d.char for d in drawn} <= {livemod.MASK_CHAR, config.REJECT_CHAR}
+    assert [d.char for d in drawn] == [d.char for d in result.detections]
+    assert all(isinstance(v, (int, float, str, bool, type(None))) or k == "candidate_box"
+               for k, v in vars(huds[0]).items())
+    assert huds[0].buffer_len == session.locker.view.buffer_len
 
 
 def test_demo_note_reaches_the_hud(tmp_path: Path) -> None:

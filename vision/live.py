@@ -108,13 +108,13 @@ class LiveSession:
     def render(self) -> np.ndarray:
         """The window image for the last frame: video + overlay (+ the debug view beside it).
 
-        Characters are masked here as everywhere in the live locker: what is held up may be
-        part of the PIN, and a screen can be filmed or shared.
+        Each box shows what was read there, as the video beside it shows the card itself: the
+        user must see what the camera reads. What was typed (the buffer) is only ever masked.
         """
         if self._frame is None or self._last is None:
             raise RuntimeError("render() before the first step()")
         result = self._last
-        image = draw(self._frame, masked_detections(result.detections), self.hud())
+        image = draw(self._frame, result.detections, self.hud())
         if not self.debug or result.mask is None or result.patches is None:
             return image
         # Patches come in segmentation order and include dropped ones: no label can be matched.
