@@ -273,8 +273,9 @@ def plot_confusion(confusion: np.ndarray, path: Path) -> None:
     for (i, j), v in np.ndenumerate(confusion):
         if v:
             ax.text(j, i, str(v), ha="center", va="center", fontsize=7)
-    ax.set_xticks(range(len(config.CLASSES)), config.CLASSES)
-    ax.set_yticks(range(len(config.CLASSES)), config.CLASSES)
+    labels = [*config.CLASSES, "none"]  # "none": the not-a-character output
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true (MNIST test + K hold-out)")
     fig.tight_layout()
