@@ -7,10 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from vision.evaluate import read_labels
-from vision.pipeline import read_frame
-from vision.sources import read_image
-
 ROOT = Path(__file__).resolve().parent.parent
 LIVE_APP = textwrap.dedent(
     """
@@ -40,12 +36,8 @@ def test_live_app_modules_and_litert_classifier_do_not_import_tensorflow():
 
 
 def test_litert_and_keras_read_the_same_lines_on_real_photos(real_photos, classifier, keras_classifier):
-    assert classifier.backend == "litert"
-    rows = read_labels(real_photos)
-    differ = []
-    for row in rows:
-        image = read_image(real_photos / row["file"])
-        lite, ker = read_frame(image, classifier).lines, read_frame(image, keras_classifier).lines
-        if lite != ker:
-            differ.append(f"{row['file']}: litert {lite} keras {ker}")
-    assert not differ, f"{len(differ)}/{len(rows)} photos read differently:\n" + "\n".join(differ)
+    from vision.bench import compare_readings
+
+    assert classifier.backend == "litert" and keras_classifier.backend == "keras"
+    result = compare_readings(real_photos, classifier, keras_classifier)
+    assert result["photos"] == 36 and result["identical"] == result["photos"], result["differences"]

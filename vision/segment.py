@@ -77,17 +77,17 @@ def choose_polarity(gray: np.ndarray) -> str:
     return "dark" if dark >= light else "light"
 
 
-def ink_contrast(gray: np.ndarray, kernel: float | None = None) -> np.ndarray:
+def ink_contrast(gray: np.ndarray) -> np.ndarray:
     """Dark-ink gray -> uint8 contrast: 255 * (background - gray) / background, 0 where brighter.
 
-    The background is a grey closing wider than any stroke (``kernel`` pixels, by default a share
-    of the frame): it follows lighting gradients and the edges of hard shadows, so ink inside a
-    shadow keeps the same relative contrast as outside. All in saturating uint8 OpenCV arithmetic:
-    several times cheaper than float maths on every pixel of every frame.
+    The background is a grey closing wider than any stroke (a share of the frame): it follows
+    lighting gradients and the edges of hard shadows, so ink inside a shadow keeps the same
+    relative contrast as outside. All in saturating uint8 OpenCV arithmetic: several times
+    cheaper than float maths on every pixel of every frame.
     """
     f = C.BACKGROUND_DOWNSCALE
     small = cv2.resize(gray, (max(1, gray.shape[1] // f), max(1, gray.shape[0] // f)), interpolation=cv2.INTER_AREA)
-    k = _odd((kernel or C.BACKGROUND_KERNEL_FRACTION * min(gray.shape)) / f)
+    k = _odd(C.BACKGROUND_KERNEL_FRACTION * min(gray.shape) / f)
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     # Upsampling smears the bright side of a hard shadow edge into the shadow; the local minimum
@@ -267,7 +267,7 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     tall = st[:, 3] >= C.SMALL_PART * height
     angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
     groups = _merge_fragments(st, centers, height, angle)
-    return [g for g in groups if _is_character(st[g], comps, g, height, angle)], angle, height
+    return [g for g in groups if _is_character(st[g], height, angle)], angle, height
 
 
 def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: float) -> list[list[int]]:
@@ -304,10 +304,10 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
     return list(groups.values())
 
 
-def _is_character(st: np.ndarray, comps: _Comps, group: list[int], height: float, angle: float) -> bool:
+def _is_character(st: np.ndarray, height: float, angle: float) -> bool:
     """Shape rules against specks, ruled lines, shadows, paper edges and fingers."""
-    x0, y0 = st[:, 0].min(), st[:, 1].min()
-    w, h = (st[:, 0] + st[:, 2]).max() - x0, (st[:, 1] + st[:, 3]).max() - y0
+    x0, y0, x1, y1 = _group_bounds(st)
+    w, h = float(x1 - x0), float(y1 - y0)
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     along, across = w * c + h * s, h * c + w * s
     if max(along, across) < C.SMALL_PART * height:
@@ -328,9 +328,7 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
     boxes, patches, extents = [], [], []
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     for g in groups:
-        st = comps.stats[g]
-        x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
-        x1, y1 = int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
+        x0, y0, x1, y1 = _group_bounds(comps.stats[g])
         labels = comps.labels[y0:y1, x0:x1]
         own = labels == comps.ids[g[0]] if len(g) == 1 else np.isin(labels, comps.ids[g])
         ink = np.where(own, contrast[y0:y1, x0:x1], 0.0)
