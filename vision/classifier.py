@@ -7,7 +7,12 @@ LiteRT is not installed, or when a ``.keras`` file is asked for.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -76,10 +81,11 @@ class Classifier:
             from ai_edge_litert.interpreter import Interpreter
 
             try:
-                interp = Interpreter(model_content=self._model_bytes, num_threads=self._threads)
-                index = interp.get_input_details()[0]["index"]
-                interp.resize_tensor_input(index, [batch, PATCH_SIZE, PATCH_SIZE, 1])
-                interp.allocate_tensors()
+                with _quiet_native_stderr():
+                    interp = Interpreter(model_content=self._model_bytes, num_threads=self._threads)
+                    index = interp.get_input_details()[0]["index"]
+                    interp.resize_tensor_input(index, [batch, PATCH_SIZE, PATCH_SIZE, 1])
+                    interp.allocate_tensors()
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load model {self.path}: {exc}; {RESTORE_HINT}") from None
             self._interpreters[batch] = interp
@@ -89,6 +95,26 @@ class Classifier:
         probe = self.probabilities(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
         if probe.shape != (1, NUM_OUTPUTS):
             raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {NUM_OUTPUTS} scores")
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence the C++ "INFO: Created TensorFlow Lite XNNPACK delegate" line LiteRT prints on
+    every start, so the CLIs' errors stay one line. Errors still arrive as Python exceptions."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):  # stderr replaced (tests, IDEs)
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _resolve(model_path: str | Path | None, backend: str) -> tuple[Path, str]:
