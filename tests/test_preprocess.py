@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.preprocess import deskew, to_mnist
+from vision.preprocess import to_mnist
 
 
 def _center_of_mass(patch: np.ndarray) -> tuple[float, float]:
@@ -49,11 +49,3 @@ def test_empty_and_odd_dtypes():
     assert np.array_equal(as_bool, as_float) and np.array_equal(as_float, as_u16)
     with pytest.raises(ValueError):
         to_mnist(np.zeros((5, 5, 3), np.uint8))
-
-
-def test_deskew_straightens_a_slanted_bar():
-    patch = np.zeros((28, 28), np.uint8)
-    cv2.line(patch, (10, 24), (18, 4), 255, 3)
-    straight = deskew(patch)
-    xs = np.nonzero(straight > 128)[1]
-    assert xs.max() - xs.min() < 8 < np.ptp(np.nonzero(patch > 128)[1]) + 1

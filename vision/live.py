@@ -49,7 +49,7 @@ _KEYS = {
 
 
 def action_for_key(key: int) -> Action | None:
-    """Map a cv2.waitKeyEx code to an action; -1 (no key) and unknown keys give None."""
+    """Map a key code from the window (-1: no key) to an action; unknown keys give None."""
     if key < 0:
         return None
     key &= 0xFFFF  # GTK adds modifier bits above the keysym

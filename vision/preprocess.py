@@ -55,18 +55,6 @@ def _center_by_mass(patch: np.ndarray) -> np.ndarray:
     return np.clip(moved, 0, 255).astype(np.uint8)
 
 
-def deskew(patch: np.ndarray) -> np.ndarray:
-    """Straighten a slanted 28x28 patch using its second-order moments (OpenCV digits.py)."""
-    m = cv2.moments(patch.astype(np.float32))
-    if abs(m["mu02"]) < 1e-2:
-        return patch.copy()
-    skew = m["mu11"] / m["mu02"]
-    c = (PATCH_SIZE - 1) / 2.0
-    mat = np.float32([[1, skew, -skew * c], [0, 1, 0]])
-    flags = cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
-    return cv2.warpAffine(patch, mat, (PATCH_SIZE, PATCH_SIZE), flags=flags)
-
-
 def _as_uint8(img: np.ndarray) -> np.ndarray:
     """Bring bool, float (0..1 or 0..255) or wider integer crops to uint8 without surprises."""
     if img.dtype == np.uint8:
