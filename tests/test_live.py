@@ -145,8 +145,8 @@ def test_render_is_the_frame_and_grows_a_debug_panel(session: LiveSession, card_
 def test_render_labels_readings_but_never_the_buffer(
     session: LiveSession, card_frame: np.ndarray, monkeypatch
 ) -> None:
-    """Boxes show what the camera reads (the card is in the video anyway); the HUD has no field
-    that could carry typed characters, only their count."""
+    """Boxes show what the camera reads (the card is in the video anyway); the HUD gets the
+    buffer's length only (tests/test_overlay.py checks it draws nothing but * and _ for it)."""
     drawn, huds = [], []
     real_draw = livemod.draw
 
@@ -159,8 +159,6 @@ def test_render_labels_readings_but_never_the_buffer(
     result, _ = session.step(card_frame, 0, 0.0)
     session.render()
     assert [d.char for d in drawn] == [d.char for d in result.detections]
-    assert all(isinstance(v, (int, float, str, bool, type(None))) or k == "candidate_box"
-               for k, v in vars(huds[0]).items())
     assert huds[0].buffer_len == session.locker.view.buffer_len
 
 

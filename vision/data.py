@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.config import K_HOLDOUT_FRACTION, K_INDEX, MNIST_FILENAME, PATCH_SIZE, SEED
+from vision.config import K_HOLDOUT_FRACTION, MNIST_FILENAME, PATCH_SIZE, SEED
 
 LETTER_K = 10  # index of K in A..Z letter data sets (0 = A)
 MNIST_ENV = "DIGIT_LOCKER_MNIST"  # explicit path to mnist.npz, used by CI and tests
@@ -274,6 +274,6 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 __all__ = [
-    "DatasetError", "K_INDEX", "LETTER_K", "find_mnist", "load_letters", "load_mnist",
+    "DatasetError", "LETTER_K", "clutter_patches", "find_mnist", "load_letters", "load_mnist",
     "sha256_file", "split_k_holdout", "synth_k",
 ]

@@ -96,13 +96,9 @@ def ink_contrast(gray: np.ndarray) -> np.ndarray:
     return cv2.divide(cv2.subtract(bg, gray), cv2.max(bg, 16), scale=255)
 
 
-def ink_mask(contrast: np.ndarray) -> np.ndarray:
-    """Hysteresis threshold: strong ink seeds, weaker connected pixels join (faint pencil)."""
-    return _threshold(contrast)[0]
-
-
 def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, _Comps]:
-    """The ink mask and its connected components, labelled once for both."""
+    """Hysteresis threshold: strong ink seeds, weaker connected pixels join (faint pencil).
+    Returns the ink mask and its connected components, labelled once for both."""
     contrast = cv2.GaussianBlur(contrast, (3, 3), 0)  # sensor noise would break faint strokes apart
     noise = _robust_noise(contrast)
     # Texture raises the bar, but never above INK_STRONG_MAX: where large areas (a desk beside
