@@ -26,10 +26,10 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     if ink.ndim != 2:
         raise ValueError(f"to_mnist expects a 2-D crop, got shape {ink.shape}")
     ink = _as_uint8(ink)
-    ys, xs = np.nonzero(ink)
-    if len(xs) == 0:
+    x, y, w, h = cv2.boundingRect(ink)  # of the non-zero pixels
+    if w == 0 or h == 0:
         return np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
-    ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    ink = ink[y : y + h, x : x + w]
     h, w = ink.shape
     scale = FIT_SIZE / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))

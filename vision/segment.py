@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -33,7 +34,12 @@ class Segmentation:
     angle: float  # text direction, radians
     char_height: float  # median character height, frame pixels
     polarity: str  # "dark" or "light": the one used
-    mask: np.ndarray  # uint8 0/255 at processing resolution (debug view)
+    make_mask: Callable[[], np.ndarray]  # -> uint8 0/255 ink mask at processing resolution
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The ink mask, for the debug view: built only when asked for (it costs a full-frame pass)."""
+        return self.make_mask()
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -60,21 +66,29 @@ def choose_polarity(gray: np.ndarray) -> str:
     top-hat) outweigh thin bright ones (white top-hat) for ink, and the reverse for chalk.
     Large areas and their edges answer neither.
     """
-    w = C.POLARITY_PROBE_WIDTH
-    small = cv2.resize(gray, (w, max(1, round(w * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_AREA)
-    med = float(np.median(small))  # of the thumbnail: the same answer, a fraction of the cost
+    small = _probe(gray)
+    hist = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel()
+    med = float(np.searchsorted(np.cumsum(hist), 0.5 * small.size))  # the thumbnail's median grey
     if med >= C.POLARITY_BRIGHT:
         return "dark"
     if med <= C.POLARITY_DARK:
         return "light"
     dark = light = 0.0
-    for k in C.POLARITY_STROKE_SIZES:
+    for k in (_odd(size * small.shape[1] / C.POLARITY_PROBE_WIDTH) for size in C.POLARITY_STROKE_SIZES):
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element)
         white = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element)
         dark += float(black[black > C.POLARITY_MIN_CONTRAST].sum())
         light += float(white[white > C.POLARITY_MIN_CONTRAST].sum())
     return "dark" if dark >= light else "light"
+
+
+def _probe(gray: np.ndarray) -> np.ndarray:
+    """A thumbnail about POLARITY_PROBE_WIDTH wide, shrunk by a whole factor (block average:
+    cheap, where OpenCV's general area resize costs a millisecond on a webcam frame)."""
+    k = max(1, round(gray.shape[1] / C.POLARITY_PROBE_WIDTH))
+    h, w = max(1, gray.shape[0] // k), max(1, gray.shape[1] // k)
+    return cv2.resize(gray[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA) if k > 1 else gray
 
 
 def ink_contrast(gray: np.ndarray) -> np.ndarray:
@@ -96,9 +110,13 @@ def ink_contrast(gray: np.ndarray) -> np.ndarray:
     return cv2.divide(cv2.subtract(bg, gray), cv2.max(bg, 16), scale=255)
 
 
-def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, _Comps]:
+def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Comps]:
     """Hysteresis threshold: strong ink seeds, weaker connected pixels join (faint pencil).
-    Returns the ink mask and its connected components, labelled once for both."""
+
+    Returns the labels of the weak mask, a 0/255 lookup table per label (255: seeded, i.e. ink;
+    ``lut[labels]`` is the ink mask, built only when something needs it) and the components,
+    labelled once for both.
+    """
     contrast = cv2.GaussianBlur(contrast, (3, 3), 0)  # sensor noise would break faint strokes apart
     noise = _robust_noise(contrast)
     # Texture raises the bar, but never above INK_STRONG_MAX: where large areas (a desk beside
@@ -106,12 +124,11 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, _Comps]:
     high = 255 * float(np.clip(C.INK_NOISE_FACTOR * noise, C.INK_STRONG, C.INK_STRONG_MAX))
     _, weak = cv2.threshold(contrast, max(255 * C.INK_WEAK, 0.5 * high), 1, cv2.THRESH_BINARY)
     n, labels = cv2.connectedComponents(weak, connectivity=8)
-    stats = component_stats(labels, n, weak)
-    seeded = np.zeros(n, bool)
-    seeded[np.unique(labels[contrast > high])] = True
+    stats, peak = component_stats(labels, n, weak, contrast)
+    seeded = peak > high
     seeded[0] = False
-    mask = np.take((seeded * 255).astype(np.uint8), labels)
-    return mask, _select(labels, stats, seeded[1:])
+    lut = (seeded * 255).astype(np.uint8)
+    return labels, lut, _select(labels, stats, seeded[1:])
 
 
 def _robust_noise(contrast: np.ndarray) -> float:
@@ -127,9 +144,20 @@ def _odd(x: float) -> int:
 
 
 def _downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """Shrink so the long side is at most ``max_side``; returns the image and the scale used.
+
+    When ``max_side`` is the side divided by a whole k (as live frames ask), the frame is cropped
+    by under k pixels to a multiple of k: OpenCV's area resize then takes its block-average path,
+    about 40 times cheaper than its general one.
+    """
     side = max(gray.shape)
     if side <= max_side:
         return gray, 1.0
+    k = side // max_side
+    if max_side == side // k:
+        h, w = gray.shape[0] // k, gray.shape[1] // k
+        small = cv2.resize(gray[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA)
+        return small, 1.0 / k
     s = max_side / side
     size = (max(1, round(gray.shape[1] * s)), max(1, round(gray.shape[0] * s)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), s
@@ -151,19 +179,21 @@ def segment(
     used = choose_polarity(gray) if polarity == "auto" else polarity
     ink = gray if used == "dark" else 255 - gray
     contrast = ink_contrast(ink)
-    mask, comps = _threshold(contrast)
+    labels, lut, comps = _threshold(contrast)
     t1 = time.perf_counter()
     groups, angle, height = _group_components(comps, min(gray.shape))
+    make_mask = lambda: np.take(lut, labels)  # noqa: E731 - the debug view's ink mask, built on demand
     if _has_long_components(comps.stats, height):
-        mask = remove_lines(mask, angle, height)
+        mask = remove_lines(make_mask(), angle, height)
         comps = _components(mask)
         groups, angle, height = _group_components(comps, min(gray.shape))
+        make_mask = lambda: mask  # noqa: E731
     t2 = time.perf_counter()
     boxes, patches, extents = _crops(groups, comps, contrast, angle, scale)
     if timings is not None:
         t3 = time.perf_counter()
         timings.update(threshold=(t1 - t0) * 1e3, contours=(t2 - t1) * 1e3, normalize=(t3 - t2) * 1e3)
-    return Segmentation(tuple(boxes), patches, extents, angle, height / scale, used, mask)
+    return Segmentation(tuple(boxes), patches, extents, angle, height / scale, used, make_mask)
 
 
 @dataclass
@@ -176,24 +206,29 @@ class _Comps:
 def _components(mask: np.ndarray) -> _Comps:
     """Connected components of a mask, minus those that cannot be characters (see _select)."""
     n, labels = cv2.connectedComponents(mask, connectivity=8)
-    return _select(labels, component_stats(labels, n, mask), np.ones(n - 1, bool))
+    return _select(labels, component_stats(labels, n, mask)[0], np.ones(n - 1, bool))
 
 
-def component_stats(labels: np.ndarray, n: int, mask: np.ndarray) -> np.ndarray:
+def component_stats(
+    labels: np.ndarray, n: int, mask: np.ndarray, values: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """(n, 5) int32 x, y, w, h, area per label of ``mask`` (uint8, labelled in ``labels``), as
-    cv2.connectedComponentsWithStats gives them; row 0, the background, is left 0.
+    cv2.connectedComponentsWithStats gives them, row 0 (the background) left 0; and with
+    ``values`` (an image), each label's maximum value there (else None).
 
     Ink covers a few percent of a frame, so gathering its pixels and reducing per label is
     several times cheaper than OpenCV's per-pixel statistics.
     """
     stats = np.zeros((n, 5), np.int32)
+    peak = None if values is None else np.zeros(n, values.dtype)
     points = cv2.findNonZero(mask)
     if points is None:
-        return stats
+        return stats, peak
     points = points.reshape(-1, 2)
     xs, ys = points[:, 0], points[:, 1]
     lab = labels[ys, xs]
-    order = np.argsort(lab, kind="stable")
+    # 16-bit keys let numpy's stable sort use radix sort: linear in the ink pixels.
+    order = np.argsort(lab.astype(np.uint16) if n <= 65535 else lab, kind="stable")
     lab, ys, xs = lab[order], ys[order], xs[order]
     starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
     ids = lab[starts]
@@ -202,7 +237,9 @@ def component_stats(labels: np.ndarray, n: int, mask: np.ndarray) -> np.ndarray:
     stats[ids, 2] = np.maximum.reduceat(xs, starts) - x0 + 1
     stats[ids, 3] = np.maximum.reduceat(ys, starts) - y0 + 1
     stats[ids, 4] = np.diff(np.r_[starts, len(lab)])
-    return stats
+    if peak is not None:
+        peak[ids] = np.maximum.reduceat(values[ys, xs], starts)
+    return stats, peak
 
 
 def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
@@ -220,6 +257,9 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
 
 def _group_bounds(st: np.ndarray) -> tuple[int, int, int, int]:
     """x0, y0, x1, y1 (exclusive) of a group of component stats rows."""
+    if len(st) == 1:  # most characters are one component: skip four array reductions
+        x, y, w, h = (int(v) for v in st[0, :4])
+        return x, y, x + w, y + h
     return int(st[:, 0].min()), int(st[:, 1].min()), int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
 
 
@@ -320,29 +360,37 @@ def _is_character(st: np.ndarray, height: float, angle: float) -> bool:
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, scale: float):
-    """Each group's own ink (not neighbours' strokes inside its box) -> MNIST-style patch."""
+    """Each group's own ink (not neighbours' strokes inside its box) -> MNIST-style patch.
+
+    All in uint8 OpenCV calls on the box: a float copy of every crop cost more than the rest.
+    """
     boxes, patches, extents = [], [], []
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     for g in groups:
         x0, y0, x1, y1 = _group_bounds(comps.stats[g])
         labels = comps.labels[y0:y1, x0:x1]
-        own = labels == comps.ids[g[0]] if len(g) == 1 else np.isin(labels, comps.ids[g])
-        ink = np.where(own, contrast[y0:y1, x0:x1], 0.0)
-        patches.append(to_mnist(_normalise_ink(ink)))
+        if len(g) == 1:
+            own = cv2.compare(labels, int(comps.ids[g[0]]), cv2.CMP_EQ)
+        else:
+            own = np.isin(labels, comps.ids[g]).view(np.uint8)
+        patches.append(to_mnist(_normalise_ink(contrast[y0:y1, x0:x1], own)))
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
         extents.append(((x1 - x0) * c + (y1 - y0) * s) / scale)
     arr = np.stack(patches) if patches else np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
     return boxes, arr, np.asarray(extents, np.float64)
 
 
-def _normalise_ink(ink: np.ndarray) -> np.ndarray:
-    """Soft ink strength -> uint8 with the stroke core saturated, like MNIST's pen strokes."""
-    values = ink[ink > 0]
-    if len(values) == 0:
-        return np.zeros(ink.shape, np.uint8)
-    k = int(0.9 * (len(values) - 1))
-    peak = float(np.partition(values, k)[k])  # the 90th percentile, without a full sort
-    return (np.clip(ink / max(peak, 1e-6), 0.0, 1.0) * 255).astype(np.uint8)
+def _normalise_ink(contrast: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """uint8 contrast inside the ``own`` mask -> uint8 ink with the stroke core saturated, like
+    MNIST's pen strokes: scaled so its 90th percentile reaches 255."""
+    hist = cv2.calcHist([contrast], [0], own, [256], [0, 256]).ravel()
+    hist[0] = 0  # zero contrast is not ink
+    total = hist.sum()
+    if total == 0:
+        return np.zeros(contrast.shape, np.uint8)
+    peak = int(np.searchsorted(np.cumsum(hist), 0.9 * total - 0.5))  # the 90th percentile value
+    ink = cv2.bitwise_and(contrast, contrast, mask=own)
+    return cv2.convertScaleAbs(ink, alpha=255.0 / max(peak, 1))
 
 
 def _to_frame_box(x0: int, y0: int, x1: int, y1: int, scale: float) -> Box:
