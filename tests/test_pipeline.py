@@ -6,7 +6,8 @@ import pytest
 from vision import config as C
 from vision.data import clutter_patches
 from vision.evaluate import score_folder, score_synthetic, summarize
-from vision.pipeline import read_frame
+from vision.pipeline import live_side, read_frame
+from vision.types import FrameResult
 
 
 def test_real_photos_read_at_least_95_percent(classifier, real_photos):
@@ -57,3 +58,40 @@ def test_one_batched_model_call_per_frame(real_photos):
 def test_bad_frames_raise_value_error(classifier, bad):
     with pytest.raises(ValueError):
         read_frame(bad, classifier)
+
+
+def _result(char_height: float) -> FrameResult:
+    return FrameResult(index=0, detections=(), lines=(), polarity="dark", char_height=char_height)
+
+
+def test_live_side_reads_big_characters_at_a_whole_fraction_of_the_frame():
+    assert live_side((480, 640, 3), None) == 640  # first frame: full detail
+    assert live_side((480, 640, 3), _result(0.0)) == 640  # nothing read last time: full detail
+    assert live_side((480, 640, 3), _result(C.LIVE_CHAR_HEIGHT * 1.5)) == 640  # halving would be too small
+    assert live_side((480, 640, 3), _result(C.LIVE_CHAR_HEIGHT * 2.2)) == 320
+    assert live_side((480, 640, 3), _result(C.LIVE_CHAR_HEIGHT * 9)) == C.LIVE_MIN_SIDE  # never below
+    assert live_side((720, 1280, 3), None) == C.LIVE_PROCESS_SIDE
+    assert live_side((720, 1280, 3), _result(C.LIVE_CHAR_HEIGHT * 3.5)) == 1280 // 3
+    assert live_side((1080, 1920, 3), _result(C.LIVE_CHAR_HEIGHT * 2)) == C.LIVE_PROCESS_SIDE
+
+
+def test_photos_read_at_the_live_size_read_as_well(classifier, real_photos):
+    """The live loop reads a frame at the size the previous frame's characters allow; on the
+    real photos (each read once at the live size, then at the size that first reading asks
+    for) that loses nothing, while most photos are read at a fraction of the pixels."""
+    from vision.evaluate import digits_only, edit_distance, read_labels
+    from vision.sources import read_image
+
+    edits = chars = smaller = 0
+    for row in read_labels(real_photos):
+        image = read_image(real_photos / row["file"])
+        first = read_frame(image, classifier, max_side=C.LIVE_PROCESS_SIDE)
+        side = live_side(image.shape, first)
+        second = read_frame(image, classifier, max_side=side)
+        assert second.process_side == side
+        smaller += side < first.process_side
+        label = digits_only(row["label"])
+        edits += edit_distance(digits_only("".join(second.lines)), label)
+        chars += len(label)
+    assert smaller >= 18, smaller
+    assert 1 - edits / chars >= 0.97, (edits, chars)

@@ -41,9 +41,10 @@ from vision import config as C
 from vision.evaluate import read_labels
 from vision.overlay import Hud, draw
 from vision.pin import Lock, Locker
-from vision.pipeline import ProbabilityModel, read_frame
+from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.scenes import hershey_glyph, render_scene
 from vision.sources import read_image
+from vision.types import FrameResult
 
 ROOT = C.PACKAGE_DIR.parent
 DEFAULT_PHOTOS = Path(os.environ.get("DIGIT_LOCKER_DATA", ROOT.parent / "shared" / "datasets")) / "real_photos_dev"
@@ -121,10 +122,16 @@ def new_locker() -> Locker:
     return Locker(Lock.in_memory(BENCH_PIN))
 
 
-def live_step(frame: np.ndarray, classifier: ProbabilityModel, locker: Locker, index: int):
-    """One pass of the live loop (read, PIN update, overlay) -> (FrameResult, ms per stage)."""
+def live_step(
+    frame: np.ndarray, classifier: ProbabilityModel, locker: Locker, index: int, last: FrameResult | None = None,
+):
+    """One pass of the live loop (read, PIN update, overlay) -> (FrameResult, ms per stage).
+
+    ``last`` is the previous frame's result: like LiveSession, the frame is read at the size
+    its characters need (pipeline.live_side).
+    """
     t0 = time.perf_counter()
-    result = read_frame(frame, classifier, "auto", index, keep_debug=True, max_side=C.LIVE_PROCESS_SIDE)
+    result = read_frame(frame, classifier, "auto", index, max_side=live_side(frame.shape, last))
     t1 = time.perf_counter()
     locker.update(result.detections, result.lines, index / C.DEMO_FPS)
     t2 = time.perf_counter()
@@ -163,17 +170,19 @@ def bench_config(frames: list[np.ndarray], c: Contenders, iterations: int) -> di
     """Time ``iterations`` frames after one untimed pass over ``frames`` (every batch size seen)."""
     ours_ms: dict[str, list[float]] = {key: [] for key, _ in STAGES}
     ref_ms: dict[str, list[float]] = {"classify": [], "total": []}
-    keras_ms, found, same = [], [], 0
+    keras_ms, found, sides, same = [], [], [], 0
     lockers = (new_locker(), new_locker())
     warmup = len(frames)
+    last = None  # both sides read each frame at the size our previous result asked for
     for i in range(warmup + iterations):
         frame = frames[i % len(frames)]
         if i % 2:  # alternate who goes first, so neither side always runs on warm caches
-            ref, ref_t = live_step(frame, c.reference, lockers[1], i)
-            res, t = live_step(frame, c.ours, lockers[0], i)
+            ref, ref_t = live_step(frame, c.reference, lockers[1], i, last)
+            res, t = live_step(frame, c.ours, lockers[0], i, last)
         else:
-            res, t = live_step(frame, c.ours, lockers[0], i)
-            ref, ref_t = live_step(frame, c.reference, lockers[1], i)
+            res, t = live_step(frame, c.ours, lockers[0], i, last)
+            ref, ref_t = live_step(frame, c.reference, lockers[1], i, last)
+        last = res
         k = _timed_ms(c.keras_call.probabilities, res.patches)
         if not np.array_equal(res.patches, ref.patches):
             raise BenchError("the reference saw different patches: the comparison would be unfair")
@@ -185,8 +194,9 @@ def bench_config(frames: list[np.ndarray], c: Contenders, iterations: int) -> di
             values.append(ref_t[key])
         keras_ms.append(k)
         found.append(len(res.detections))
+        sides.append(res.process_side)
         same += res.lines == ref.lines
-    return _config_summary(ours_ms, ref_ms, keras_ms, found, same)
+    return _config_summary(ours_ms, ref_ms, keras_ms, found, same) | {"process_side_median": float(np.median(sides))}
 
 
 def _config_summary(ours_ms, ref_ms, keras_ms, found, same) -> dict:
@@ -391,6 +401,7 @@ def format_stages(report: dict) -> str:
         lines.append(f"{name:<28}{cells}")
     lines.append(f"{'frames per second':<28}" + "".join(f"{c['fps']:>16.0f}" for c in cfgs))
     lines.append(f"{'characters read (median)':<28}" + "".join(f"{c['chars_found_median']:>16.0f}" for c in cfgs))
+    lines.append(f"{'read at long side (median)':<28}" + "".join(f"{c['process_side_median']:>16.0f}" for c in cfgs))
     return "\n".join(lines)
 
 

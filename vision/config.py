@@ -144,6 +144,8 @@ DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
 MIN_FRAME_SIDE = 8  # pixels; smaller frames cannot hold a readable character
 MAX_PROCESS_SIDE = 1280  # photos are read at most this large: a 10x10 sheet still has 20 px digits
 LIVE_PROCESS_SIDE = 960  # live frames: a card held up to the camera is never that small
+LIVE_CHAR_HEIGHT = 32  # live frames are read smaller while characters stay at least this tall (px)
+LIVE_MIN_SIDE = 320  # ...and never below this long side
 BACKGROUND_KERNEL_FRACTION = 0.1  # closing kernel for the paper/board estimate: wider than where
 # two pen or marker strokes cross, narrower than a shadow band (wider and a band becomes "ink")
 BACKGROUND_DOWNSCALE = 2  # the background is smooth: estimate it at half size, 4x cheaper

@@ -18,7 +18,7 @@ import numpy as np
 from vision import config as C
 from vision.overlay import Hud, debug_view, draw
 from vision.pin import Event, Locker, held_card
-from vision.pipeline import ProbabilityModel, read_frame
+from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.types import Detection, FrameResult
 
 MASK_CHAR = "*"  # live output shows that a character is there, never which
@@ -78,7 +78,8 @@ class LiveSession:
 
     def step(self, frame: np.ndarray, index: int, now: float) -> tuple[FrameResult, list[Event]]:
         """Read one frame and feed the PIN entry; ``now`` is the frame's time in seconds."""
-        result = read_frame(frame, self.classifier, self.polarity, index, keep_debug=True, max_side=C.LIVE_PROCESS_SIDE)
+        side = live_side(frame.shape, self._last)
+        result = read_frame(frame, self.classifier, self.polarity, index, max_side=side)
         events = self.locker.update(result.detections, result.lines, now)
         self._last, self._frame = result, frame
         self._tick()

@@ -22,13 +22,13 @@ class ProbabilityModel(Protocol):
 
 def read_frame(
     frame: np.ndarray, classifier: ProbabilityModel, polarity: str = "auto", index: int = 0,
-    keep_debug: bool = False, max_side: int = C.MAX_PROCESS_SIDE,
+    max_side: int = C.MAX_PROCESS_SIDE,
 ) -> FrameResult:
     """Read every handwritten character of a BGR frame, rows top to bottom, left to right.
 
     Frames larger than ``max_side`` are read at that size: a photo of a sheet of small digits
-    needs the default, a live camera frame with characters held up close reads as well at
-    LIVE_PROCESS_SIDE for a fraction of the cost.
+    needs the default; a live camera frame with characters held up close reads as well at the
+    size :func:`live_side` picks, for a fraction of the cost.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -41,9 +41,27 @@ def read_frame(
     timings.update(segment=(t1 - t0) * 1e3, classify=(t2 - t1) * 1e3, rows=(t3 - t2) * 1e3)
     return FrameResult(
         index=index, detections=tuple(detections), lines=tuple(lines), polarity=seg.polarity,
-        mask=seg.mask if keep_debug else None, patches=seg.patches if keep_debug else None,
-        timings_ms=timings,
+        make_mask=seg.make_mask, patches=seg.patches, timings_ms=timings,
+        char_height=seg.char_height if detections else 0.0,
+        process_side=min(max(frame.shape[:2]), max_side),
     )
+
+
+def live_side(frame_shape: tuple[int, ...], last: FrameResult | None) -> int:
+    """Long side to process the next live frame at, from what the last frame showed.
+
+    A card held up to a webcam fills much of the picture: its characters are often 60-150 px
+    tall, while LIVE_CHAR_HEIGHT px already give the 20x20 patch all its detail. Such frames are
+    read at 1/k of their size (k whole, so the downscale is OpenCV's cheap block average), which
+    divides the cost of every full-frame step by k squared. When the last frame read nothing, the
+    next is read at full detail again, so a card moved away is found on the following frame.
+    """
+    side = max(frame_shape[:2])
+    full = min(side, C.LIVE_PROCESS_SIDE)
+    if last is None or last.char_height <= 0:
+        return full
+    k = min(int(last.char_height // C.LIVE_CHAR_HEIGHT), side // C.LIVE_MIN_SIDE)
+    return min(full, side // k) if k >= 2 else full
 
 
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,9 +76,17 @@ class FrameResult:
     detections: tuple[Detection, ...]
     lines: tuple[str, ...]
     polarity: str  # "dark" (dark ink on light) or "light" (light ink on dark)
-    mask: np.ndarray | None = None
+    make_mask: Callable[[], np.ndarray] | None = None  # builds the ink mask when the debug view asks
     patches: np.ndarray | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    char_height: float = 0.0  # typical character height, frame pixels (0 when nothing was read)
+    process_side: int = 0  # the frame's long side as it was processed (after any downscaling)
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The ink mask at processing resolution; built on demand (a full-frame pass otherwise
+        spent on every frame for a view that is usually off)."""
+        return self.make_mask() if self.make_mask is not None else None
 
     def to_json(self) -> dict:
         return {
