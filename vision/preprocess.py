@@ -30,29 +30,25 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     if w == 0 or h == 0:
         return np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
     ink = ink[y : y + h, x : x + w]
-    h, w = ink.shape
     scale = FIT_SIZE / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(ink, (nw, nh), interpolation=interp)
-    patch = np.zeros((PATCH_SIZE, PATCH_SIZE), np.float32)
-    x0, y0 = (PATCH_SIZE - nw) // 2, (PATCH_SIZE - nh) // 2
-    patch[y0 : y0 + nh, x0 : x0 + nw] = small
-    patch = cv2.GaussianBlur(patch, (3, 3), _PATCH_BLUR_SIGMA)
-    patch *= 255.0 / max(1.0, float(patch.max()))  # MNIST strokes peak at 255 whatever the ink
-    return _center_by_mass(patch)
-
-
-def _center_by_mass(patch: np.ndarray) -> np.ndarray:
-    """Shift a float patch so its centre of mass is at the patch centre (sub-pixel, bilinear)."""
-    m = cv2.moments(patch)
+    m = cv2.moments(small)  # of the uint8 image: a float N x 2 one would be read as N points
     if m["m00"] <= 0:
-        return np.zeros(patch.shape, np.uint8)
+        return np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
     cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
-    c = PATCH_SIZE / 2.0  # measured: MNIST's mean centre of mass is (14.0, 14.0)
+    # One sub-pixel move places the fitted character with its centre of mass on the patch
+    # centre (measured: MNIST's mean centre of mass is (14.0, 14.0)); blurring after moving
+    # keeps the mass where it is, the kernel being symmetric.
+    c = PATCH_SIZE / 2.0
     shift = np.float32([[1, 0, c - cx], [0, 1, c - cy]])
-    moved = cv2.warpAffine(patch, shift, (PATCH_SIZE, PATCH_SIZE), flags=cv2.INTER_LINEAR)
-    return np.clip(moved, 0, 255).astype(np.uint8)
+    patch = cv2.warpAffine(small.astype(np.float32), shift, (PATCH_SIZE, PATCH_SIZE), flags=cv2.INTER_LINEAR)
+    patch = cv2.GaussianBlur(patch, (3, 3), _PATCH_BLUR_SIGMA)
+    peak = float(patch.max())
+    if peak <= 0:
+        return np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
+    return cv2.convertScaleAbs(patch, alpha=255.0 / max(1.0, peak))  # strokes peak at 255 whatever the ink
 
 
 def _as_uint8(img: np.ndarray) -> np.ndarray:
