@@ -60,42 +60,43 @@ def group_rows(centers: np.ndarray, widths: np.ndarray, height: float, angle: fl
     if len(centers) == 0:
         return []
     p = rotate_points(np.asarray(centers, np.float64), angle)
+    xs, ys, w = p[:, 0].tolist(), p[:, 1].tolist(), np.asarray(widths, np.float64).tolist()  # floats: fast scalars
     rows: list[list[int]] = []
-    for i in np.argsort(p[:, 0], kind="stable"):
+    for i in np.argsort(p[:, 0], kind="stable").tolist():
         best, best_d = None, ROW_TOLERANCE * height
         for r, members in enumerate(rows):
             last = members[-1]
-            if p[i, 0] - p[last, 0] < 0.2 * min(widths[i], widths[last]):
+            if xs[i] - xs[last] < 0.2 * min(w[i], w[last]):
                 continue  # overlaps the row's last character: belongs elsewhere
-            d = abs(p[i, 1] - _predict_y(p, members, p[i, 0]))
+            d = abs(ys[i] - _predict_y(xs, ys, members, xs[i]))
             if d < best_d:
                 best, best_d = r, d
         if best is None:
-            rows.append([int(i)])
+            rows.append([i])
         else:
-            rows[best].append(int(i))
-    rows.sort(key=lambda m: float(np.mean(p[m, 1])))
+            rows[best].append(i)
+    rows.sort(key=lambda m: sum(ys[k] for k in m) / len(m))
     return rows
 
 
-def _predict_y(p: np.ndarray, members: list[int], x: float) -> float:
+def _predict_y(xs: list[float], ys: list[float], members: list[int], x: float) -> float:
     """Row line at ``x``: the last character's y, continued with the row's recent slope."""
     last = members[-1]
     if len(members) < 2:
-        return float(p[last, 1])
+        return ys[last]
     first = members[max(0, len(members) - 4)]
-    dx = p[last, 0] - p[first, 0]
-    slope = (p[last, 1] - p[first, 1]) / dx if dx > 1e-6 else 0.0
-    slope = float(np.clip(slope, -_MAX_SLOPE, _MAX_SLOPE))
-    return float(p[last, 1] + slope * (x - p[last, 0]))
+    dx = xs[last] - xs[first]
+    slope = (ys[last] - ys[first]) / dx if dx > 1e-6 else 0.0
+    slope = min(_MAX_SLOPE, max(-_MAX_SLOPE, slope))
+    return ys[last] + slope * (x - xs[last])
 
 
 def gaps_before(centers: np.ndarray, widths: np.ndarray, row: list[int], height: float, angle: float) -> list[bool]:
     """For each character of a row, whether a clear gap (a space) precedes it."""
-    p = rotate_points(np.asarray(centers, np.float64)[row], angle)
-    w = np.asarray(widths, np.float64)[row]
+    x = rotate_points(np.asarray(centers, np.float64)[row], angle)[:, 0].tolist()
+    w = np.asarray(widths, np.float64)[row].tolist()
     out = [False]
     for k in range(1, len(row)):
-        gap = (p[k, 0] - w[k] / 2) - (p[k - 1, 0] + w[k - 1] / 2)
-        out.append(bool(gap > SPACE_GAP * height))
+        gap = (x[k] - w[k] / 2) - (x[k - 1] + w[k - 1] / 2)
+        out.append(gap > SPACE_GAP * height)
     return out

@@ -66,10 +66,14 @@ def live_side(frame_shape: tuple[int, ...], last: FrameResult | None) -> int:
 
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:
     """Drop what the classifier says is no character, then order the rest into rows."""
+    if len(probs) == 0:
+        return [], []
     chars = probs[:, : C.NUM_CLASSES]
-    conf = chars.max(axis=1) if len(probs) else np.zeros(0)
-    is_char = conf > probs[:, C.REJECT_INDEX] if len(probs) else np.zeros(0, bool)
-    keep = [i for i in range(len(seg.boxes)) if is_char[i] and conf[i] >= C.DROP_CONFIDENCE]
+    # Python lists from here: per-character numpy scalar access costs more than the maths.
+    conf = chars.max(axis=1).tolist()
+    best = np.argmax(chars, axis=1).tolist()
+    reject = probs[:, C.REJECT_INDEX].tolist()
+    keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= C.DROP_CONFIDENCE]
     if not keep:
         return [], []
     boxes = [seg.boxes[i] for i in keep]
@@ -84,8 +88,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         text = []
         for col, (k, gap) in enumerate(zip(row, gaps)):
             i = keep[k]
-            char = C.CLASSES[int(np.argmax(chars[i]))] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
-            detections.append(Detection(char, float(conf[i]), boxes[k], len(lines), col, gap))
+            char = C.CLASSES[best[i]] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
+            detections.append(Detection(char, conf[i], boxes[k], len(lines), col, gap))
             text.append((" " if gap else "") + char)
         lines.append("".join(text))
     return detections, lines

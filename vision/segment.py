@@ -312,8 +312,11 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
     p = rotate_points(centers, angle)
     ext_x = st[:, 2] * abs(math.cos(angle)) + st[:, 3] * abs(math.sin(angle))
     ext_y = st[:, 3] * abs(math.cos(angle)) + st[:, 2] * abs(math.sin(angle))
-    lo_x, hi_x = p[:, 0] - ext_x / 2, p[:, 0] + ext_x / 2
-    lo_y, hi_y = p[:, 1] - ext_y / 2, p[:, 1] + ext_y / 2
+    order = np.argsort(p[:, 0] - ext_x / 2).tolist()
+    # Python floats for the pairwise loop: numpy scalar access would cost more than the maths.
+    lo_x, hi_x = (p[:, 0] - ext_x / 2).tolist(), (p[:, 0] + ext_x / 2).tolist()
+    lo_y, hi_y = (p[:, 1] - ext_y / 2).tolist(), (p[:, 1] + ext_y / 2).tolist()
+    ext_x = ext_x.tolist()
     parent = list(range(len(st)))
 
     def find(i: int) -> int:
@@ -322,7 +325,6 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
             i = parent[i]
         return i
 
-    order = np.argsort(lo_x)
     for a_pos, a in enumerate(order):
         for b in order[a_pos + 1 :]:
             if lo_x[b] > hi_x[a]:
@@ -333,7 +335,7 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
             gap = max(lo_y[a], lo_y[b]) - min(hi_y[a], hi_y[b])
             tall = max(hi_y[a], hi_y[b]) - min(lo_y[a], lo_y[b])
             if gap < C.MERGE_GAP * height and tall < C.MERGE_MAX_HEIGHT * height:
-                parent[find(int(a))] = find(int(b))
+                parent[find(a)] = find(b)
     groups: dict[int, list[int]] = {}
     for i in range(len(st)):
         groups.setdefault(find(i), []).append(i)
