@@ -162,6 +162,7 @@ MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks be
 MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
 LINE_ASPECT = 5.0  # longer/shorter side above this, and long: a ruled or printed line
 LINE_MIN_LENGTH = 2.0  # ...where "long" is this many median character heights
+LINE_FILL = 0.05  # ink filling less of its box: a thin line at a slant, left out of size and angle estimates
 BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
 MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge

@@ -37,8 +37,9 @@ def text_angle(centers: np.ndarray, height: float) -> float:
         return 0.0
     angles = ang[rows[found], nearest[found]]
     # Close neighbours sit in the same row; far ones may be a row apart, diagonally: weight the
-    # vote by closeness (1/d^2) and take the weighted median.
-    weights = 1.0 / dist[rows[found], nearest[found]] ** 2
+    # vote by closeness (1/d^2) and take the weighted median. Closer than a character height
+    # counts as one height: two fragments of one broken character must not outvote the row.
+    weights = 1.0 / np.maximum(dist[rows[found], nearest[found]], height) ** 2
     order = np.argsort(angles)
     cumulative = np.cumsum(weights[order])
     return float(angles[order][np.searchsorted(cumulative, cumulative[-1] / 2)])

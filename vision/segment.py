@@ -298,9 +298,12 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     st = comps.stats.astype(np.float64)
     if len(st) == 0:
         return [], 0.0, float(C.MIN_CHAR_FRACTION * side)
-    height = _median_height(comps.stats, side)
+    # A ruled line tilted with the page has a box as tall as several characters but fills a
+    # sliver of it: counted, such lines would set the character height and steer the text angle.
+    line_like = st[:, 4] < C.LINE_FILL * st[:, 2] * st[:, 3]
+    height = _median_height(comps.stats[~line_like] if not line_like.all() else comps.stats, side)
     centers = st[:, :2] + st[:, 2:4] / 2
-    tall = st[:, 3] >= C.SMALL_PART * height
+    tall = (st[:, 3] >= C.SMALL_PART * height) & ~line_like
     angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
     groups = _merge_fragments(st, centers, height, angle)
     return [g for g in groups if _is_character(st[g], height, angle)], angle, height
