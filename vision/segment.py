@@ -64,7 +64,9 @@ def choose_polarity(gray: np.ndarray) -> str:
     A clearly bright or dark frame decides by its median. In between (a card held over a brown
     desk, a shadowed page) writing decides: strokes are thin, so thin dark structures (black
     top-hat) outweigh thin bright ones (white top-hat) for ink, and the reverse for chalk.
-    Large areas and their edges answer neither.
+    Large areas and their edges answer neither. Each probe size votes with the log of its
+    dark/bright ratio: at the widest size the paper between large dark digits is itself "thin
+    and bright", and summed raw responses let that one size outvote the other two.
     """
     small = _probe(gray)
     hist = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel()
@@ -73,14 +75,18 @@ def choose_polarity(gray: np.ndarray) -> str:
         return "dark"
     if med <= C.POLARITY_DARK:
         return "light"
-    dark = light = 0.0
+    vote = 0.0  # sum over stroke sizes of log(dark response / light response)
     for k in (_odd(size * small.shape[1] / C.POLARITY_PROBE_WIDTH) for size in C.POLARITY_STROKE_SIZES):
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element)
         white = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element)
-        dark += float(black[black > C.POLARITY_MIN_CONTRAST].sum())
-        light += float(white[white > C.POLARITY_MIN_CONTRAST].sum())
-    return "dark" if dark >= light else "light"
+        vote += math.log((_strength(black) + 1.0) / (_strength(white) + 1.0))
+    return "dark" if vote >= 0 else "light"
+
+
+def _strength(tophat: np.ndarray) -> float:
+    """Summed top-hat response above the texture level."""
+    return float(tophat[tophat > C.POLARITY_MIN_CONTRAST].sum())
 
 
 def _probe(gray: np.ndarray) -> np.ndarray:
