@@ -84,6 +84,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     for row in group_rows(centers, extents, seg.char_height, seg.angle):
         if all(conf[keep[k]] < C.CONFIDENCE_THRESHOLD for k in row):
             continue  # nothing in it is surely a character: a smudge or a finger, not a line of text
+        if len(row) == 1 and boxes[row[0]].h < C.LONE_MIN_HEIGHT * seg.char_height:
+            continue  # a short mark on a line of its own: the sliver of a shadow's edge, not a "1"
         gaps = gaps_before(centers, extents, row, seg.char_height, seg.angle)
         text = []
         for col, (k, gap) in enumerate(zip(row, gaps)):
