@@ -7,7 +7,9 @@ alternating order so neither side profits from warm caches: once with our LiteRT
 once with the approach of typical webcam-digit projects, the Keras model's
 ``model.predict(batch, verbose=0)`` called once per frame on the frame's batch of patches. The
 segmentation code, the patches, the PIN update and the overlay are the same; only classification
-differs, and the run checks that both sides saw identical patches.
+differs, and the run checks that both sides saw identical patches. As in the live app, each frame
+is read at the size the previous frame's characters allow (``pipeline.live_side``); the table
+shows the median long side frames were read at.
 
 Usage:
     python -m vision.bench                          # full run, readable tables
