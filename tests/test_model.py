@@ -43,7 +43,7 @@ def test_model_card_agrees_with_the_files(card):
     for name, digest in card["files"].items():
         assert sha256_file(config.MODELS_DIR / name) == digest
     assert set(card["files"]) == {config.MODEL_KERAS.name, config.MODEL_TFLITE.name}
-    assert card["evaluation"]["mnist_accuracy"] >= 0.996
+    assert card["evaluation"]["mnist_accuracy"] >= 0.995  # the bar test_shipped_model_reaches_99_5 measures
 
 
 def test_missing_or_corrupt_model_is_a_model_error(tmp_path):

@@ -24,13 +24,14 @@ def test_inverted_photos_read_at_least_90_percent(classifier, real_photos):
 def test_generated_scenes_of_mnist_digits(classifier, mnist):
     """Real handwritten digits on paper and boards, tilted, shadowed, blurred, with clutter.
 
-    The issue asks for 98%; the shipped reader measures 96.6% over 100 scenes (96.8% on these
-    40). This guards what is reached, so a change that loses ground fails here.
+    The issue asks for 98% of characters read in order. 300 scenes (about 2,250 digits, the
+    first 300 of ``python -m vision.evaluate --synthetic N``) measure 98.4% with the shipped
+    reader; 40 scenes vary by more than a point from one seed to the next.
     """
     _, (x_test, y_test) = mnist
-    score = score_synthetic(classifier, x_test, y_test, scenes=40, seed=11)
-    assert score.box_recall >= 0.97
-    assert score.char_accuracy >= 0.955
+    score = score_synthetic(classifier, x_test, y_test, scenes=300, seed=0)
+    assert score.box_recall >= 0.99
+    assert score.char_accuracy >= 0.98
 
 
 def test_clutter_is_rejected_not_read(classifier):

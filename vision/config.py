@@ -170,6 +170,6 @@ MERGE_MAX_HEIGHT = 1.25  # ...unless the merged box grows taller than this x med
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space
-CONFIDENCE_THRESHOLD = 0.6  # below: reported as "?" (REJECT_CHAR)
+CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all
