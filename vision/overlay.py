@@ -11,6 +11,7 @@ Text scales with the frame (see :func:`_style`) so it stays legible from 320x240
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ def _style(shape: tuple[int, ...]) -> _Style:
     return _metrics(scale, max(1, round(scale * 1.7)))
 
 
+@functools.lru_cache(maxsize=64)
 def _metrics(scale: float, thickness: int) -> _Style:
     """Line box of a Hershey font: ascent from "Ag", descent from the baseline, plus padding."""
     (_, text_h), base = cv2.getTextSize("Ag", FONT, scale, thickness)
@@ -109,6 +111,11 @@ def _metrics(scale: float, thickness: int) -> _Style:
 def confidence_color(conf: float) -> tuple[int, int, int]:
     """BGR colour from red (0) through yellow (0.5) to green (1); out-of-range values clamp."""
     t = min(1.0, max(0.0, float(conf))) if math.isfinite(conf) else 0.0
+    return _color_at(round(t, 2))  # a hundredth is finer than the eye (and the label) can tell
+
+
+@functools.lru_cache(maxsize=128)
+def _color_at(t: float) -> tuple[int, int, int]:
     lo, hi, u = (
         (config.COLOR_LOW_CONF, config.COLOR_MID_CONF, t * 2.0)
         if t < 0.5
@@ -160,7 +167,7 @@ def _draw_detection(out: np.ndarray, det: Detection, st: _Style) -> None:
     cv2.rectangle(out, (b.x, b.y), (b.x2 - 1, b.y2 - 1), color, st.thickness)
     label = f"{det.char} {det.confidence:.2f}"
     text_color = config.COLOR_REJECT_TEXT if rejected else color
-    (tw, _), _ = cv2.getTextSize(label, FONT, st.scale, st.thickness)
+    tw = _width(label, st.scale, st.thickness)
     y0 = b.y - st.line_h if b.y >= st.line_h else b.y2  # above the box unless at the top edge
     _text_on_bar(out, label, (b.x, y0), tw + 2 * st.pad, text_color, st)
 
@@ -246,6 +253,7 @@ def _text_on_bar(out: np.ndarray, text: str, org: tuple[int, int], width: int,
     _put(out, text, (x + st.pad, y), color, st)
 
 
+@functools.lru_cache(maxsize=4096)  # the HUD's strings and "7 0.98"-style labels repeat frame after frame
 def _width(text: str, scale: float, thickness: int) -> int:
     return cv2.getTextSize(text, FONT, scale, thickness)[0][0]
 
