@@ -273,7 +273,7 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
 def _group_bounds(st: np.ndarray) -> tuple[int, int, int, int]:
     """x0, y0, x1, y1 (exclusive) of a group of component stats rows."""
     if len(st) == 1:  # most characters are one component: skip four array reductions
-        x, y, w, h = (int(v) for v in st[0, :4])
+        x, y, w, h = map(int, st[0, :4].tolist())
         return x, y, x + w, y + h
     return int(st[:, 0].min()), int(st[:, 1].min()), int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
 
