@@ -324,7 +324,8 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     tall = (st[:, 3] >= C.SMALL_PART * height) & ~line_like
     angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
     groups = _merge_fragments(st, centers, height, angle)
-    return [g for g in groups if _is_character(st[g], height, angle)], angle, height
+    rows = comps.stats.tolist()
+    return [g for g in groups if _is_character([rows[i] for i in g], height, angle)], angle, height
 
 
 def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: float) -> list[list[int]]:
@@ -363,10 +364,12 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
     return list(groups.values())
 
 
-def _is_character(st: np.ndarray, height: float, angle: float) -> bool:
-    """Shape rules against specks, ruled lines, shadows, paper edges and fingers."""
-    x0, y0, x1, y1 = _group_bounds(st)
-    w, h = float(x1 - x0), float(y1 - y0)
+def _is_character(rows: list[list[float]], height: float, angle: float) -> bool:
+    """Shape rules against specks, ruled lines, shadows, paper edges and fingers; ``rows`` are
+    the group's component stats (x, y, w, h, area) as Python numbers."""
+    x0, y0 = min(r[0] for r in rows), min(r[1] for r in rows)
+    w = float(max(r[0] + r[2] for r in rows) - x0)
+    h = float(max(r[1] + r[3] for r in rows) - y0)
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     along, across = w * c + h * s, h * c + w * s
     if max(along, across) < C.SMALL_PART * height:
@@ -378,7 +381,7 @@ def _is_character(st: np.ndarray, height: float, angle: float) -> bool:
         return False  # horizontal stroke or scribble wider than any character
     if across > C.MERGE_MAX_HEIGHT * 1.5 * height:
         return False  # far taller than the text around it: shadow edge, finger
-    area = st[:, 4].sum()
+    area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
 
 
@@ -389,13 +392,15 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
     """
     boxes, patches, extents = [], [], []
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
+    stats, ids = comps.stats.tolist(), comps.ids.tolist()  # Python ints: cheap per character
     for g in groups:
-        x0, y0, x1, y1 = _group_bounds(comps.stats[g])
-        labels = comps.labels[y0:y1, x0:x1]
         if len(g) == 1:
-            own = cv2.compare(labels, int(comps.ids[g[0]]), cv2.CMP_EQ)
+            x0, y0, w, h, _ = stats[g[0]]
+            x1, y1 = x0 + w, y0 + h
+            own = cv2.compare(comps.labels[y0:y1, x0:x1], ids[g[0]], cv2.CMP_EQ)
         else:
-            own = np.isin(labels, comps.ids[g]).view(np.uint8) * np.uint8(255)
+            x0, y0, x1, y1 = _group_bounds(comps.stats[g])
+            own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[g]).view(np.uint8) * np.uint8(255)
         patches.append(to_mnist(_normalise_ink(contrast[y0:y1, x0:x1], own)))
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
         extents.append(((x1 - x0) * c + (y1 - y0) * s) / scale)
