@@ -240,20 +240,23 @@ def component_stats(
     if points is None:
         return stats, peak
     points = points.reshape(-1, 2)
-    xs, ys = points[:, 0], points[:, 1]
-    lab = labels[ys, xs]
+    flat = points[:, 1].astype(np.intp) * labels.shape[1] + points[:, 0]  # 1-D gathers are cheaper
+    lab = labels.ravel().take(flat)
     # 16-bit keys let numpy's stable sort use radix sort: linear in the ink pixels.
     order = np.argsort(lab.astype(np.uint16) if n <= 65535 else lab, kind="stable")
-    lab, ys, xs = lab[order], ys[order], xs[order]
-    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
-    ids = lab[starts]
+    lab, flat = lab.take(order), flat.take(order)
+    xs, ys = points[:, 0].take(order), points[:, 1].take(order)
+    starts = np.concatenate(([0], np.flatnonzero(lab[1:] != lab[:-1]) + 1))
+    ids = lab.take(starts)
     x0, y0 = np.minimum.reduceat(xs, starts), np.minimum.reduceat(ys, starts)
     stats[ids, 0], stats[ids, 1] = x0, y0
     stats[ids, 2] = np.maximum.reduceat(xs, starts) - x0 + 1
     stats[ids, 3] = np.maximum.reduceat(ys, starts) - y0 + 1
-    stats[ids, 4] = np.diff(np.r_[starts, len(lab)])
+    counts = np.empty_like(starts)
+    counts[:-1], counts[-1] = starts[1:] - starts[:-1], len(lab) - starts[-1]
+    stats[ids, 4] = counts
     if peak is not None:
-        peak[ids] = np.maximum.reduceat(values[ys, xs], starts)
+        peak[ids] = np.maximum.reduceat(values.ravel().take(flat), starts)
     return stats, peak
 
 
