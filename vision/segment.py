@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -90,11 +90,17 @@ def _strength(tophat: np.ndarray) -> float:
 
 
 def _probe(gray: np.ndarray) -> np.ndarray:
-    """A thumbnail about POLARITY_PROBE_WIDTH wide, shrunk by a whole factor (block average:
-    cheap, where OpenCV's general area resize costs a millisecond on a webcam frame)."""
-    k = max(1, round(gray.shape[1] / C.POLARITY_PROBE_WIDTH))
+    """A thumbnail about POLARITY_PROBE_WIDTH wide, shrunk by a whole factor."""
+    return _shrink(gray, max(1, round(gray.shape[1] / C.POLARITY_PROBE_WIDTH)))
+
+
+def _shrink(gray: np.ndarray, k: int) -> np.ndarray:
+    """1/k of the image by block average, cropped by under k pixels to a multiple of k: OpenCV's
+    area resize then takes its whole-factor path, about 40 times cheaper than its general one."""
+    if k <= 1:
+        return gray
     h, w = max(1, gray.shape[0] // k), max(1, gray.shape[1] // k)
-    return cv2.resize(gray[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA) if k > 1 else gray
+    return cv2.resize(gray[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA)
 
 
 def ink_contrast(gray: np.ndarray) -> np.ndarray:
@@ -160,19 +166,14 @@ def _odd(x: float) -> int:
 
 def _downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     """Shrink so the long side is at most ``max_side``; returns the image and the scale used.
-
-    When ``max_side`` is the side divided by a whole k (as live frames ask), the frame is cropped
-    by under k pixels to a multiple of k: OpenCV's area resize then takes its block-average path,
-    about 40 times cheaper than its general one.
-    """
+    When ``max_side`` is the side divided by a whole k (as live frames ask), that is a cheap
+    block average (see _shrink)."""
     side = max(gray.shape)
     if side <= max_side:
         return gray, 1.0
     k = side // max_side
     if max_side == side // k:
-        h, w = gray.shape[0] // k, gray.shape[1] // k
-        small = cv2.resize(gray[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA)
-        return small, 1.0 / k
+        return _shrink(gray, k), 1.0 / k
     s = max_side / side
     size = (max(1, round(gray.shape[1] * s)), max(1, round(gray.shape[0] * s)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), s
@@ -216,6 +217,10 @@ class _Comps:
     labels: np.ndarray  # int32 label image
     stats: np.ndarray  # (N, 5) x, y, w, h, area per kept component (label = index + 1 in ids)
     ids: np.ndarray  # label id of each kept component
+    rows: list[list[int]] = field(init=False, repr=False)  # stats as Python ints: cheap per character
+
+    def __post_init__(self) -> None:
+        self.rows = self.stats.tolist()
 
 
 def _components(mask: np.ndarray) -> _Comps:
@@ -273,12 +278,13 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
     return _Comps(labels, stats[ids], ids)
 
 
-def _group_bounds(st: np.ndarray) -> tuple[int, int, int, int]:
-    """x0, y0, x1, y1 (exclusive) of a group of component stats rows."""
-    if len(st) == 1:  # most characters are one component: skip four array reductions
-        x, y, w, h = map(int, st[0, :4].tolist())
+def _bounds(rows: list[list[int]]) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 (exclusive) of a group of component stats rows (x, y, w, h, area)."""
+    if len(rows) == 1:
+        x, y, w, h, _ = rows[0]
         return x, y, x + w, y + h
-    return int(st[:, 0].min()), int(st[:, 1].min()), int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
+    x0, y0 = min(r[0] for r in rows), min(r[1] for r in rows)
+    return x0, y0, max(r[0] + r[2] for r in rows), max(r[1] + r[3] for r in rows)
 
 
 def _has_long_components(stats: np.ndarray, height: float) -> bool:
@@ -327,8 +333,7 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     tall = (st[:, 3] >= C.SMALL_PART * height) & ~line_like
     angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
     groups = _merge_fragments(st, centers, height, angle)
-    rows = comps.stats.tolist()
-    return [g for g in groups if _is_character([rows[i] for i in g], height, angle)], angle, height
+    return [g for g in groups if _is_character([comps.rows[i] for i in g], height, angle)], angle, height
 
 
 def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: float) -> list[list[int]]:
@@ -367,12 +372,11 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
     return list(groups.values())
 
 
-def _is_character(rows: list[list[float]], height: float, angle: float) -> bool:
+def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     """Shape rules against specks, ruled lines, shadows, paper edges and fingers; ``rows`` are
-    the group's component stats (x, y, w, h, area) as Python numbers."""
-    x0, y0 = min(r[0] for r in rows), min(r[1] for r in rows)
-    w = float(max(r[0] + r[2] for r in rows) - x0)
-    h = float(max(r[1] + r[3] for r in rows) - y0)
+    the group's component stats (x, y, w, h, area)."""
+    x0, y0, x1, y1 = _bounds(rows)
+    w, h = float(x1 - x0), float(y1 - y0)
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     along, across = w * c + h * s, h * c + w * s
     if max(along, across) < C.SMALL_PART * height:
@@ -395,15 +399,13 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
     """
     boxes, patches, extents = [], [], []
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
-    stats, ids = comps.stats.tolist(), comps.ids.tolist()  # Python ints: cheap per character
     for g in groups:
+        x0, y0, x1, y1 = _bounds([comps.rows[i] for i in g])
+        labels = comps.labels[y0:y1, x0:x1]
         if len(g) == 1:
-            x0, y0, w, h, _ = stats[g[0]]
-            x1, y1 = x0 + w, y0 + h
-            own = cv2.compare(comps.labels[y0:y1, x0:x1], ids[g[0]], cv2.CMP_EQ)
+            own = cv2.compare(labels, int(comps.ids[g[0]]), cv2.CMP_EQ)
         else:
-            x0, y0, x1, y1 = _group_bounds(comps.stats[g])
-            own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[g]).view(np.uint8) * np.uint8(255)
+            own = np.isin(labels, comps.ids[g]).view(np.uint8) * np.uint8(255)
         patches.append(to_mnist(_normalise_ink(contrast[y0:y1, x0:x1], own)))
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
         extents.append(((x1 - x0) * c + (y1 - y0) * s) / scale)
