@@ -173,3 +173,20 @@ SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as
 CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all
+
+# --- Printed structure (vision/structure.py): rules, grids, box borders, table lines ---------
+STRUCTURE_PROBE_SIDE = 320  # the lines' direction is measured on a max-pooled copy this long
+STRUCTURE_HOUGH_SHARE = 0.3  # a line must run over this share of that copy's long side
+STRUCTURE_HOUGH_STEP_DEG = 0.5  # angular resolution: a 1 px rule leaves a 40 px kernel at 1.4 deg
+STRUCTURE_HOUGH_PEAKS = 20  # strongest Hough lines looked at for the two families
+STRUCTURE_FAMILY_DEG = 30.0  # a line within this of the text direction (or its normal) is of its family
+STRUCTURE_MAX_KERNEL = 41  # px; longer line kernels run on a max-pooled copy (cost grows with length)
+STRUCTURE_REPAIR = 0.15  # x char height: gap across a removed rule that a crossing stroke bridges
+STRUCTURE_REPAIR_MIN_PX = 5  # ...at least: a 2-3 px rule plus its anti-aliased rim
+STRUCTURE_TOUCH = 0.08  # x char height: a stroke ending this close to a removed rule touches it
+CELL_BORDER_THINNESS = 0.25  # a cell border is at most this wide for its length (plus 2 px)
+PAGE_LINE_FRACTION = 0.4  # a sparse component this share of the frame's side long: page-wide rules
+PAGE_LINE_FILL = 0.15  # ...filling less than this of its box (rules joined with the writing on them)
+PAGE_KERNEL_ALONG = 0.6  # x frame long side: rules removed before characters can be measured; a
+# big 2 held up close has a base of half the frame, a page rule spans most of it
+PAGE_KERNEL_ACROSS = 0.8  # ...and across (a margin line); a held-up 1 is never this tall

@@ -19,6 +19,7 @@ import numpy as np
 from vision import config as C
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
+from vision.structure import remove_structure
 from vision.types import Box
 
 POLARITIES = ("auto", "dark", "light")
@@ -180,7 +181,9 @@ def _downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def segment(
-    frame: np.ndarray, polarity: str = "auto", timings: dict[str, float] | None = None,
+    frame: np.ndarray,
+    polarity: str = "auto",
+    timings: dict[str, float] | None = None,
     max_side: int = C.MAX_PROCESS_SIDE,
 ) -> Segmentation:
     """Find character candidates: threshold, components, shape filters, fragment merging.
@@ -199,10 +202,21 @@ def segment(
     t1 = time.perf_counter()
     groups, angle, height = _group_components(comps, min(gray.shape))
     make_mask = lambda: np.take(lut, labels)  # noqa: E731 - the debug view's ink mask, built on demand
-    if _has_long_components(comps.stats, height):
-        mask = remove_lines(make_mask(), angle, height)
+    mask = None
+    if _has_page_lines(comps.raw, gray.shape):
+        # Rules joined with everything written on them: no character can be measured yet, so
+        # the kernels are a share of the frame; characters are measured once they are apart.
+        side = max(gray.shape)
+        lengths = (C.PAGE_KERNEL_ALONG * side, C.PAGE_KERNEL_ACROSS * side)
+        mask, _ = remove_structure(make_mask(), angle, lengths, None)
         comps = _components(mask)
         groups, angle, height = _group_components(comps, min(gray.shape))
+    if _has_long_components(comps.raw, height):
+        length = C.LINE_MIN_LENGTH * height
+        mask, _ = remove_structure(make_mask() if mask is None else mask, angle, (length, length), height)
+        comps = _components(mask)
+        groups, angle, height = _group_components(comps, min(gray.shape))
+    if mask is not None:
         make_mask = lambda: mask  # noqa: E731
     t2 = time.perf_counter()
     boxes, patches, extents = _crops(groups, comps, contrast, angle, scale)
@@ -217,6 +231,7 @@ class _Comps:
     labels: np.ndarray  # int32 label image
     stats: np.ndarray  # (N, 5) x, y, w, h, area per kept component (label = index + 1 in ids)
     ids: np.ndarray  # label id of each kept component
+    raw: np.ndarray  # (M, 5) stats of every ink component, also those the frame edge cuts
     rows: list[list[int]] = field(init=False, repr=False)  # stats as Python ints: cheap per character
 
     def __post_init__(self) -> None:
@@ -230,7 +245,10 @@ def _components(mask: np.ndarray) -> _Comps:
 
 
 def component_stats(
-    labels: np.ndarray, n: int, mask: np.ndarray, values: np.ndarray | None = None,
+    labels: np.ndarray,
+    n: int,
+    mask: np.ndarray,
+    values: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(n, 5) int32 x, y, w, h, area per label of ``mask`` (uint8, labelled in ``labels``), as
     cv2.connectedComponentsWithStats gives them, row 0 (the background) left 0; and with
@@ -275,7 +293,7 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
     # Cut by the frame edge: a finger, the paper's edge, or a character half out of view.
     ok &= (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
     ids = np.nonzero(ok)[0] + 1
-    return _Comps(labels, stats[ids], ids)
+    return _Comps(labels, stats[ids], ids, stats[1:][valid & (stats[1:, 4] > 0)])
 
 
 def _bounds(rows: list[list[int]]) -> tuple[int, int, int, int]:
@@ -291,21 +309,12 @@ def _has_long_components(stats: np.ndarray, height: float) -> bool:
     return bool(np.any(np.maximum(stats[:, 2], stats[:, 3]) > C.LINE_MIN_LENGTH * height))
 
 
-def remove_lines(mask: np.ndarray, angle: float, height: float) -> np.ndarray:
-    """Erase ruled or printed lines running along the text, including where they cross characters.
-
-    A morphological opening with a line as long as LINE_MIN_LENGTH characters keeps only straight
-    runs that long; no stroke of a digit or a K is. A character a line ran through keeps its
-    strokes, split at worst into fragments that the merging step joins again.
-    """
-    length = _odd(C.LINE_MIN_LENGTH * height)
-    kernel = np.zeros((length, length), np.uint8)
-    c, r = length // 2, length / 2
-    dx, dy = r * math.cos(angle), r * math.sin(angle)
-    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1, 1)
-    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    return cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+def _has_page_lines(stats: np.ndarray, shape: tuple[int, int]) -> bool:
+    """A sparse component spanning much of the frame: rules, a grid or a table, with the
+    writing that touches them (one component for a whole notebook page)."""
+    h, w = stats[:, 3], stats[:, 2]
+    long = (w >= C.PAGE_LINE_FRACTION * shape[1]) | (h >= C.PAGE_LINE_FRACTION * shape[0])
+    return bool(np.any(long & (stats[:, 4] < C.PAGE_LINE_FILL * w * h)))
 
 
 def _median_height(stats: np.ndarray, side: int) -> float:

@@ -1,0 +1,145 @@
+"""Printed structure out, ink kept: ruled lines, squared grids, box borders and table rules.
+
+Conventions: ``mask`` uint8 0/255, white ink, at processing resolution; angles in radians as in
+:mod:`vision.layout` (0 = left to right, image y growing downwards).
+
+Structure is told from writing by what no character has: straight runs many characters long.
+It is found along and across the measured direction of the lines themselves (a Hough peak on a
+small max-pooled copy), because a 1-pixel rule at a slant of a degree or two already slips out
+of a long line-shaped kernel. Removing a rule cuts the strokes that cross it; they are given back
+where ink continues on both sides of the rule. Short cell borders that run from one removed rule
+to the next are erased too: a box edge is never a 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from vision import config as C
+
+
+def _odd(x: float) -> int:
+    return max(3, int(x) // 2 * 2 + 1)
+
+
+def _max_pool(mask: np.ndarray, k: int) -> np.ndarray:
+    """1/k of a 0/255 mask where a block holding any ink is ink: thin lines stay unbroken."""
+    if k <= 1:
+        return mask
+    h, w = max(1, mask.shape[0] // k), max(1, mask.shape[1] // k)
+    small = cv2.resize(mask[: h * k, : w * k], (w, h), interpolation=cv2.INTER_AREA)
+    return cv2.compare(small, 0, cv2.CMP_GT)
+
+
+def line_angles(mask: np.ndarray, angle: float) -> tuple[float, float]:
+    """Directions of the longest straight structures: (near ``angle``, across it), radians.
+
+    A Hough transform on a small max-pooled copy; each family falls back to the text direction
+    (or its perpendicular) when no line of it is found.
+    """
+    k = max(1, round(max(mask.shape) / C.STRUCTURE_PROBE_SIDE))
+    small = _max_pool(mask, k)
+    votes = max(8, int(C.STRUCTURE_HOUGH_SHARE * min(small.shape)))
+    found = cv2.HoughLines(small, 1, math.radians(C.STRUCTURE_HOUGH_STEP_DEG), votes)
+    along, across = angle, angle + math.pi / 2
+    if found is None:
+        return along, across
+    # HoughLines gives the normal's angle theta, strongest first; the line runs at theta - 90.
+    dirs = [(float(t) - math.pi / 2) for t in found[: C.STRUCTURE_HOUGH_PEAKS, 0, 1]]
+    near = [d for d in dirs if _angle_diff(d, angle) < math.radians(C.STRUCTURE_FAMILY_DEG)]
+    far = [d for d in dirs if _angle_diff(d, angle + math.pi / 2) < math.radians(C.STRUCTURE_FAMILY_DEG)]
+    return (near[0] if near else along), (far[0] if far else across)
+
+
+def _angle_diff(a: float, b: float) -> float:
+    """Difference of two line directions (modulo 180 degrees), 0..pi/2."""
+    d = (a - b) % math.pi
+    return min(d, math.pi - d)
+
+
+def line_kernel(length: int, angle: float) -> np.ndarray:
+    """A 1-pixel line of ``length`` at ``angle`` in a square uint8 kernel."""
+    kernel = np.zeros((length, length), np.uint8)
+    c, r = length // 2, length / 2
+    dx, dy = r * math.cos(angle), r * math.sin(angle)
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1, 1)
+    return kernel
+
+
+def find_lines(mask: np.ndarray, angles: tuple[float, float], lengths: tuple[float, float]) -> np.ndarray:
+    """0/255 mask of the straight runs of ``mask`` at least ``lengths[i]`` px long at ``angles[i]``.
+
+    Opened on a max-pooled copy so the kernel stays short (cheap at any resolution), then mapped
+    back onto the mask's own pixels.
+    """
+    k = max(1, int(max(lengths) // C.STRUCTURE_MAX_KERNEL))
+    small = _max_pool(mask, k)
+    lines = np.zeros_like(small)
+    for a, length in zip(angles, lengths):
+        if length <= 0:
+            continue
+        lines |= cv2.morphologyEx(small, cv2.MORPH_OPEN, line_kernel(_odd(length / k), a))
+    if k > 1:
+        big = cv2.resize(lines, (lines.shape[1] * k, lines.shape[0] * k), interpolation=cv2.INTER_NEAREST)
+        lines = np.zeros_like(mask)
+        lines[: big.shape[0], : big.shape[1]] = big
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))  # the anti-aliased rim of each line
+    return cv2.bitwise_and(mask, lines)
+
+
+def remove_structure(
+    mask: np.ndarray, angle: float, lengths: tuple[float, float], height: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Erase long straight runs along and across the lines' direction, keep strokes crossing them.
+
+    ``lengths`` (px) along and across; ``height`` the character height (px) for the repair and
+    cell-border rules, None while characters cannot be measured yet (no cell borders then).
+    Returns (cleaned mask, mask of what was taken as structure).
+    """
+    angles = line_angles(mask, angle)
+    lines = find_lines(mask, angles, lengths)
+    cleaned = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+    cleaned = _repair_crossings(cleaned, lines, angles, height or 0.0)
+    if height is not None:
+        cleaned = _erase_cell_borders(cleaned, lines, height)
+    return cleaned, cv2.bitwise_and(mask, cv2.bitwise_not(cleaned))
+
+
+def _repair_crossings(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[float, float], height: float):
+    """Give back the rule pixels where a stroke continues on both sides of the rule: a closing
+    across each family of lines, limited to the removed pixels."""
+    span = _odd(max(C.STRUCTURE_REPAIR_MIN_PX, C.STRUCTURE_REPAIR * height))
+    restored = np.zeros_like(cleaned)
+    for a in angles:
+        closed = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, line_kernel(span, a + math.pi / 2))
+        restored |= cv2.bitwise_and(closed, lines)
+    return cv2.bitwise_or(cleaned, restored)
+
+
+def _erase_cell_borders(cleaned: np.ndarray, lines: np.ndarray, height: float) -> np.ndarray:
+    """Remove thin straight pieces that run from one removed rule to another: the edges of boxes
+    and cells, which are a character tall and would read as 1s."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
+    reach = max(2, round(C.STRUCTURE_TOUCH * height))
+    near = cv2.dilate(lines, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    drop = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i].tolist()
+        long_side, short_side = max(w, h), min(w, h)
+        if long_side < C.SMALL_PART * height or short_side > C.CELL_BORDER_THINNESS * long_side + 2:
+            continue
+        if h >= w:
+            ends = (near[y : y + reach + 1, x : x + w], near[y + h - reach - 1 : y + h, x : x + w])
+        else:
+            ends = (near[y : y + h, x : x + reach + 1], near[y : y + h, x + w - reach - 1 : x + w])
+        if all(e.any() for e in ends):
+            drop.append(i)
+    if not drop:
+        return cleaned
+    keep = np.full(n, 255, np.uint8)
+    keep[0] = 0
+    keep[drop] = 0
+    return np.take(keep, labels)
