@@ -190,3 +190,16 @@ PAGE_LINE_FILL = 0.15  # ...filling less than this of its box (rules joined with
 PAGE_KERNEL_ALONG = 0.6  # x frame long side: rules removed before characters can be measured; a
 # big 2 held up close has a base of half the frame, a page rule spans most of it
 PAGE_KERNEL_ACROSS = 0.8  # ...and across (a margin line); a held-up 1 is never this tall
+
+# --- Touching characters (vision/split.py) ------------------------------------------------
+SPLIT_MIN_WIDTH = 1.0  # x char height along the text: wider crops are also tried cut in parts
+SPLIT_MAX_WIDTH = 4.0  # ...up to this wide (wider is a scribble or a word, never a PIN)
+SPLIT_MAX_TILT_DEG = 15.0  # cuts are image columns: only for text within this of horizontal
+SPLIT_MIN_PART = 0.25  # x char height: a part is at least this wide (a 1 is about this narrow)
+SPLIT_MIN_PART_HEIGHT = 0.45  # ...and this tall: a sliver cut off a bar is no character
+SPLIT_MIN_INK = 0.1  # ...and holds this share of the crop's ink
+SPLIT_MAX_CUTS = 4  # thinnest column minima tried per crop (each part is one more patch)
+SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in three parts
+SPLIT_MARGIN = 0.0  # a cut must read this much surer than the whole (product of part confidences)
+SPLIT_MAX_FILL = 0.35  # ink filling more of the crop is a shadow or a smudge, not strokes
+SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from vision import config as C
 from vision.layout import gaps_before, group_rows
 from vision.segment import Segmentation, segment
+from vision.split import SplitOption, choose
 from vision.types import Detection, FrameResult
 
 
@@ -21,7 +23,10 @@ class ProbabilityModel(Protocol):
 
 
 def read_frame(
-    frame: np.ndarray, classifier: ProbabilityModel, polarity: str = "auto", index: int = 0,
+    frame: np.ndarray,
+    classifier: ProbabilityModel,
+    polarity: str = "auto",
+    index: int = 0,
     max_side: int = C.MAX_PROCESS_SIDE,
 ) -> FrameResult:
     """Read every handwritten character of a BGR frame, rows top to bottom, left to right.
@@ -34,14 +39,20 @@ def read_frame(
     t0 = time.perf_counter()
     seg = segment(frame, polarity, timings, max_side)
     t1 = time.perf_counter()
-    probs = classifier.probabilities(seg.patches)
+    batch = seg.patches if not seg.splits else np.concatenate([seg.patches, seg.split_patches])
+    seg, probs = apply_splits(seg, classifier.probabilities(batch))
     t2 = time.perf_counter()
     detections, lines = _read_rows(seg, probs)
     t3 = time.perf_counter()
     timings.update(segment=(t1 - t0) * 1e3, classify=(t2 - t1) * 1e3, rows=(t3 - t2) * 1e3)
     return FrameResult(
-        index=index, detections=tuple(detections), lines=tuple(lines), polarity=seg.polarity,
-        make_mask=seg.make_mask, patches=seg.patches, timings_ms=timings,
+        index=index,
+        detections=tuple(detections),
+        lines=tuple(lines),
+        polarity=seg.polarity,
+        make_mask=seg.make_mask,
+        patches=seg.patches,
+        timings_ms=timings,
         char_height=seg.char_height if detections else 0.0,
         process_side=min(max(frame.shape[:2]), max_side),
     )
@@ -62,6 +73,46 @@ def live_side(frame_shape: tuple[int, ...], last: FrameResult | None) -> int:
         return full
     k = min(int(last.char_height // C.LIVE_CHAR_HEIGHT), side // C.LIVE_MIN_SIDE)
     return min(full, side // k) if k >= 2 else full
+
+
+def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np.ndarray]:
+    """Replace each too-wide crop by the cut whose parts read best, when one reads better.
+
+    ``probs`` holds the crops' probabilities followed by the split patches' (one model call).
+    A crop too wide for one character that no cut improves is dropped, as the shape rules
+    would have dropped it.
+    """
+    n = len(seg.boxes)
+    whole, parts = probs[:n], probs[n:]
+    if not seg.splits and not any(seg.too_wide):
+        return seg, whole
+    by_group: dict[int, list[SplitOption]] = {}
+    for option in seg.splits:
+        by_group.setdefault(option.group, []).append(option)
+    boxes, extents, rows, patches = [], [], [], []
+    for i in range(n):
+        options = by_group.get(i, [])
+        pick = choose(whole[i], [parts[list(o.rows)] for o in options])
+        if pick is not None:
+            o = options[pick]
+            boxes += o.boxes
+            extents += o.extents
+            rows += [parts[r] for r in o.rows]
+            patches += [seg.split_patches[r] for r in o.rows]
+        elif not (seg.too_wide and seg.too_wide[i]):
+            boxes.append(seg.boxes[i])
+            extents.append(float(seg.extents[i]))
+            rows.append(whole[i])
+            patches.append(seg.patches[i])
+    new = replace(
+        seg,
+        boxes=tuple(boxes),
+        extents=np.asarray(extents, np.float64),
+        splits=(),
+        too_wide=(),
+        patches=np.stack(patches) if patches else seg.patches[:0],
+    )
+    return new, np.stack(rows) if rows else whole[:0]
 
 
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:

@@ -19,6 +19,7 @@ import numpy as np
 from vision import config as C
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
+from vision.split import SplitOption, cut_columns, part_ranges
 from vision.structure import remove_structure
 from vision.types import Box
 
@@ -36,6 +37,9 @@ class Segmentation:
     char_height: float  # median character height, frame pixels
     polarity: str  # "dark" or "light": the one used
     make_mask: Callable[[], np.ndarray]  # -> uint8 0/255 ink mask at processing resolution
+    splits: tuple[SplitOption, ...] = ()  # ways to cut too-wide crops into touching characters
+    split_patches: np.ndarray = field(default_factory=lambda: np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8))
+    too_wide: tuple[bool, ...] = ()  # per crop: wider than one character, kept only if cut
 
     @property
     def mask(self) -> np.ndarray:
@@ -219,11 +223,14 @@ def segment(
     if mask is not None:
         make_mask = lambda: mask  # noqa: E731
     t2 = time.perf_counter()
-    boxes, patches, extents = _crops(groups, comps, contrast, angle, scale)
+    crops = _crops(groups, comps, contrast, angle, height, scale)
     if timings is not None:
         t3 = time.perf_counter()
         timings.update(threshold=(t1 - t0) * 1e3, contours=(t2 - t1) * 1e3, normalize=(t3 - t2) * 1e3)
-    return Segmentation(tuple(boxes), patches, extents, angle, height / scale, used, make_mask)
+    boxes, patches, extents, splits, split_patches, too_wide = crops
+    return Segmentation(
+        boxes, patches, extents, angle, height / scale, used, make_mask, splits, split_patches, too_wide
+    )
 
 
 @dataclass
@@ -393,21 +400,26 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     long_side, short_side = max(w, h), max(1.0, min(w, h))
     if long_side / short_side > C.LINE_ASPECT and long_side > C.LINE_MIN_LENGTH * height:
         return False  # ruled line, paper edge
-    if along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height:
-        return False  # horizontal stroke or scribble wider than any character
+    candidate = along <= C.SPLIT_MAX_WIDTH * height and across >= C.SPLIT_MIN_ACROSS * height
+    if along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height and not candidate:
+        return False  # horizontal stroke or scribble wider than any character (touching ones are cut)
     if across > C.MERGE_MAX_HEIGHT * 1.5 * height:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
 
 
-def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, scale: float):
-    """Each group's own ink (not neighbours' strokes inside its box) -> MNIST-style patch.
+def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
+    """Each group's own ink (not neighbours' strokes inside its box) -> MNIST-style patch, and
+    for crops wider than a character the candidate cuts into touching characters.
 
     All in uint8 OpenCV calls on the box: a float copy of every crop cost more than the rest.
+    Returns the fields of a Segmentation up to ``angle``, plus splits, split patches, too_wide.
     """
-    boxes, patches, extents = [], [], []
+    boxes, patches, extents, wide = [], [], [], []
+    cuts = _Cuts()
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
+    may_cut = abs(math.degrees(angle)) <= C.SPLIT_MAX_TILT_DEG
     for g in groups:
         x0, y0, x1, y1 = _bounds([comps.rows[i] for i in g])
         labels = comps.labels[y0:y1, x0:x1]
@@ -415,11 +427,44 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
             own = cv2.compare(labels, int(comps.ids[g[0]]), cv2.CMP_EQ)
         else:
             own = np.isin(labels, comps.ids[g]).view(np.uint8) * np.uint8(255)
-        patches.append(to_mnist(_normalise_ink(contrast[y0:y1, x0:x1], own)))
+        ink = _normalise_ink(contrast[y0:y1, x0:x1], own)
+        patches.append(to_mnist(ink))
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
-        extents.append(((x1 - x0) * c + (y1 - y0) * s) / scale)
+        along, across = (x1 - x0) * c + (y1 - y0) * s, (y1 - y0) * c + (x1 - x0) * s
+        extents.append(along / scale)
+        wide.append(along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height)
+        if may_cut and along > C.SPLIT_MIN_WIDTH * height and cv2.countNonZero(own) < C.SPLIT_MAX_FILL * own.size:
+            cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s))
     arr = np.stack(patches) if patches else np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
-    return boxes, arr, np.asarray(extents, np.float64)
+    return tuple(boxes), arr, np.asarray(extents, np.float64), tuple(cuts.options), cuts.stacked(), tuple(wide)
+
+
+class _Cuts:
+    """Collects the candidate cuts of a frame's wide crops and their parts' patches."""
+
+    def __init__(self) -> None:
+        self.options: list[SplitOption] = []
+        self.patches: list[np.ndarray] = []
+
+    def add(self, group: int, own: np.ndarray, ink: np.ndarray, origin, height: float, scale: float, cs) -> None:
+        for cut in cut_columns(own, height):
+            parts = part_ranges(own, cut, height)
+            if parts is None:
+                continue
+            rows, boxes, extents = [], [], []
+            for a, b in parts:
+                px, py, pw, ph = cv2.boundingRect(own[:, a:b])
+                x0, y0 = origin[0] + a + px, origin[1] + py
+                rows.append(len(self.patches))
+                self.patches.append(to_mnist(ink[py : py + ph, a + px : a + px + pw]))
+                boxes.append(_to_frame_box(x0, y0, x0 + pw, y0 + ph, scale))
+                extents.append((pw * cs[0] + ph * cs[1]) / scale)
+            self.options.append(SplitOption(group, tuple(rows), tuple(boxes), tuple(extents)))
+
+    def stacked(self) -> np.ndarray:
+        if not self.patches:
+            return np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
+        return np.stack(self.patches)
 
 
 def _normalise_ink(contrast: np.ndarray, own: np.ndarray) -> np.ndarray:

@@ -1,0 +1,96 @@
+"""Touching characters: candidate cuts of a too-wide crop, and the choice the classifier makes.
+
+A crop wider than one character (a 9 touching a 0, a cursive "15") is cut at the columns where
+its own ink is thinnest (minima of the column profile), into two or three parts. Every part of
+every candidate cut goes into the frame's one batched model call beside the whole crops; the cut
+whose parts the model reads with the highest joint confidence wins over the whole, or the whole
+stays (recognition-driven segmentation).
+
+Conventions: ``own`` is a uint8 0/255 mask of one crop's own ink; columns run along the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision import config as C
+
+
+@dataclass(frozen=True)
+class SplitOption:
+    """One way to cut crop ``group`` (an index into the frame's crops) into parts.
+
+    ``parts`` are (x0, x1) column ranges of the crop; ``rows`` index the parts' patches in the
+    frame's batch of split patches, ``boxes`` and ``extents`` are the parts' own.
+    """
+
+    group: int
+    rows: tuple[int, ...]
+    boxes: tuple  # tuple[Box, ...]
+    extents: tuple[float, ...]
+
+
+def cut_columns(own: np.ndarray, height: float) -> list[tuple[int, ...]]:
+    """Candidate cuts of a crop: tuples of column indices (one cut: two parts, two: three).
+
+    Cuts lie at local minima of the ink per column, at least SPLIT_MIN_PART character heights
+    from the ends and from each other; the thinnest SPLIT_MAX_CUTS are tried.
+    """
+    cols = np.count_nonzero(own, axis=0).astype(np.float32)
+    w = len(cols)
+    gap = max(2, int(C.SPLIT_MIN_PART * height))
+    if w < 2 * gap:
+        return []
+    smooth = np.convolve(cols, np.ones(3, np.float32) / 3, mode="same")
+    inner = np.arange(gap, w - gap)
+    order = inner[np.argsort(smooth[inner], kind="stable")].tolist()
+    picked: list[int] = []
+    for c in order:
+        if all(abs(c - p) >= gap for p in picked):
+            picked.append(c)
+        if len(picked) == C.SPLIT_MAX_CUTS:
+            break
+    cuts: list[tuple[int, ...]] = [(c,) for c in picked]
+    if w >= C.SPLIT_THREE_WIDTH * height:
+        pairs = sorted((a, b) for a in picked for b in picked if b - a >= gap)
+        cuts += pairs
+    return cuts
+
+
+def part_ranges(own: np.ndarray, cut: tuple[int, ...], height: float) -> list[tuple[int, int]] | None:
+    """Column ranges of the parts of ``cut``, or None when a part is no character: too little
+    ink, or too short (a sliver of a bar cut off)."""
+    edges = [0, *cut, own.shape[1]]
+    total = max(1, int(np.count_nonzero(own)))
+    parts = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        piece = own[:, a:b]
+        rows = np.flatnonzero(piece.any(axis=1))
+        if len(rows) == 0 or rows[-1] - rows[0] + 1 < C.SPLIT_MIN_PART_HEIGHT * height:
+            return None
+        if np.count_nonzero(piece) < C.SPLIT_MIN_INK * total:
+            return None
+        parts.append((a, b))
+    return parts
+
+
+def choose(whole: np.ndarray, options: list[np.ndarray]) -> int | None:
+    """Index of the option whose parts read best, or None to keep the whole crop.
+
+    ``whole`` is the crop's (12,) probabilities, each option a (parts, 12) array. A reading's
+    score is its best character's probability, 0 when "not a character" is likelier; an
+    option scores the product over its parts, so every extra part must be read surely.
+    """
+    best, best_score = None, _score(whole) + C.SPLIT_MARGIN
+    for i, probs in enumerate(options):
+        score = float(np.prod([_score(p) for p in probs]))
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _score(p: np.ndarray) -> float:
+    conf = float(p[: C.NUM_CLASSES].max())
+    return conf if conf > float(p[C.REJECT_INDEX]) else 0.0
