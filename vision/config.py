@@ -158,6 +158,8 @@ POLARITY_DARK = 105  # median grey at or below: black or green board, light ink
 POLARITY_PROBE_WIDTH = 320  # in between, thin strokes decide, looked for on a frame this wide
 POLARITY_STROKE_SIZES = (5, 11, 21)  # probe sizes in pixels of that frame: fine pen to bold marker
 POLARITY_MIN_CONTRAST = 20  # grey levels; weaker top-hat responses are texture
+COLOUR_INK_GAIN = 1.6  # strokes this much stronger in the darkest colour channel than in gray:
+# coloured ink (orange or red pen); blue ballpoint and black ink stay on gray, which is less noisy
 MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks below)
 MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
 LINE_ASPECT = 5.0  # longer/shorter side above this, and long: a ruled or printed line

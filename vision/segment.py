@@ -63,6 +63,30 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     raise ValueError(f"frame must be HxW or HxWx3, got shape {frame.shape}")
 
 
+def ink_image(frame: np.ndarray, gray: np.ndarray, polarity: str) -> np.ndarray:
+    """uint8 image in which ink is dark: gray, or for coloured ink the darkest colour channel
+    (the brightest one, inverted, for light ink).
+
+    Coloured ink (orange, red, green felt pen) keeps its contrast in the channel that absorbs
+    it and loses much of it in a weighted gray; paper is bright in every channel. The channel
+    image is noisier, so it is used only where its thin dark strokes are clearly stronger.
+    """
+    base = gray if polarity == "dark" else 255 - gray
+    if frame.ndim == 2 or frame.shape[2] == 1:
+        return base
+    b, g, r = cv2.split(frame[..., :3])
+    channel = cv2.min(cv2.min(b, g), r) if polarity == "dark" else 255 - cv2.max(cv2.max(b, g), r)
+    gain = _stroke_strength(_probe(channel)) / (_stroke_strength(_probe(base)) + 1.0)
+    return channel if gain > C.COLOUR_INK_GAIN else base
+
+
+def _stroke_strength(small: np.ndarray) -> float:
+    """Summed thin-dark-structure response (black top-hat at a pen's stroke size)."""
+    k = _odd(C.POLARITY_STROKE_SIZES[1] * small.shape[1] / C.POLARITY_PROBE_WIDTH)
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    return _strength(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element))
+
+
 def choose_polarity(gray: np.ndarray) -> str:
     """'dark' ink on a bright page or whiteboard, 'light' chalk or marker on a dark board.
 
@@ -198,9 +222,11 @@ def segment(
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     t0 = time.perf_counter()
-    gray, scale = _downscale(to_gray(frame), max_side)
+    to_gray(frame)  # validates shape and dtype
+    small, scale = _downscale(frame, max_side)
+    gray = to_gray(small)
     used = choose_polarity(gray) if polarity == "auto" else polarity
-    ink = gray if used == "dark" else 255 - gray
+    ink = ink_image(small, gray, used)
     contrast = ink_contrast(ink)
     labels, lut, comps = _threshold(contrast)
     t1 = time.perf_counter()
