@@ -157,6 +157,9 @@ POLARITY_BRIGHT = 150  # median grey at or above: paper or whiteboard, dark ink
 POLARITY_DARK = 105  # median grey at or below: black or green board, light ink
 POLARITY_PROBE_WIDTH = 320  # in between, thin strokes decide, looked for on a frame this wide
 POLARITY_STROKE_SIZES = (5, 11, 21)  # probe sizes in pixels of that frame: fine pen to bold marker
+PAPER_MIN_SHARE = 0.12  # a dark frame with a bright area this large may be a card held over a desk
+POLARITY_CARD_VOTE = 1.0  # ...and is one when its dark strokes outweigh the dark area's bright ones
+# by this log ratio (measured: cards on wood +2.7 or more, the inverted shadowed pages below +0.1)
 POLARITY_MIN_CONTRAST = 20  # grey levels; weaker top-hat responses are texture
 COLOUR_INK_GAIN = 1.6  # strokes this much stronger in the darkest colour channel than in gray:
 # coloured ink (orange or red pen); blue ballpoint and black ink stay on gray, which is less noisy

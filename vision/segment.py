@@ -103,7 +103,7 @@ def choose_polarity(gray: np.ndarray) -> str:
     if med >= C.POLARITY_BRIGHT:
         return "dark"
     if med <= C.POLARITY_DARK:
-        return "light"
+        return _polarity_by_region(small)
     vote = 0.0  # sum over stroke sizes of log(dark response / light response)
     for k in (_odd(size * small.shape[1] / C.POLARITY_PROBE_WIDTH) for size in C.POLARITY_STROKE_SIZES):
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -111,6 +111,29 @@ def choose_polarity(gray: np.ndarray) -> str:
         white = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element)
         vote += math.log((_strength(black) + 1.0) / (_strength(white) + 1.0))
     return "dark" if vote >= 0 else "light"
+
+
+def _polarity_by_region(small: np.ndarray) -> str:
+    """Polarity of a mostly dark frame, decided where the writing is: a white card held over a
+    dark desk shows thin dark strokes inside its bright area, a blackboard beside a light wall
+    thin bright strokes inside its dark one. A sheet is one solid bright area; each kind of
+    stroke counts only in its own region (bright or dark by Otsu, closed so the strokes inside
+    are part of it)."""
+    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = _odd(2 * C.POLARITY_STROKE_SIZES[-1] * small.shape[1] / C.POLARITY_PROBE_WIDTH)
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if n < 2 or stats[1:, cv2.CC_STAT_AREA].max() < C.PAPER_MIN_SHARE * small.size:
+        return "light"  # no sheet large enough to hold writing (chalk strokes are thin): a board
+    paper = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, element)
+    board = cv2.morphologyEx(cv2.bitwise_not(bright), cv2.MORPH_CLOSE, element)
+    vote = 0.0  # pen-sized probes only: at the widest, a hard shadow's bright side votes "dark"
+    for k in (_odd(size * small.shape[1] / C.POLARITY_PROBE_WIDTH) for size in C.POLARITY_STROKE_SIZES[:2]):
+        element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        black = cv2.min(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element), paper)
+        white = cv2.min(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element), board)
+        vote += math.log((_strength(black) + 1.0) / (_strength(white) + 1.0))
+    return "dark" if vote >= C.POLARITY_CARD_VOTE else "light"
 
 
 def _strength(tophat: np.ndarray) -> float:
