@@ -116,3 +116,31 @@ def test_a_short_mark_alone_on_its_line_is_not_a_character():
     seg = _segmentation([*row, Box(200, 300, 6, 18), Box(200, 400, 12, 38)], char_height=40.0)
     _, lines = _read_rows(seg, probs)
     assert lines == ["111", "1"]
+
+
+def test_the_demo_row_read_as_a_photo_is_the_pin_and_no_thumb(classifier):
+    """The demo's row frames show the card held by two thumbs; read as photos (no PIN entry, no
+    frame-to-frame smoothing) the right thumb's nail was a "0" at 0.99 (``27K4 / 0``)."""
+    from vision.scenes import demo_frames, demo_schedule
+
+    start, end, text = next(s for s in demo_schedule() if len(s[2]) > 1)
+    frames = list(demo_frames(loop=False))
+    for i in range(start + 6, end - 6, 8):  # the card fully in view, not entering or leaving
+        assert read_frame(frames[i], classifier).lines == (text,), i
+
+
+def test_a_crop_on_skin_is_not_a_character():
+    """A ring drawn on a skin-coloured patch (a nail outline) is dropped before the model sees
+    it; the same ring on white paper stays a candidate."""
+    import cv2
+
+    from vision.segment import segment
+
+    def scene(bgr):
+        frame = np.full((240, 320, 3), 235, np.uint8)
+        cv2.rectangle(frame, (120, 60), (200, 180), bgr, -1)
+        cv2.ellipse(frame, (160, 120), (18, 30), 0, 0, 360, (60, 60, 60), 4)
+        return frame
+
+    assert len(segment(scene((120, 150, 205))).boxes) == 0
+    assert len(segment(scene((235, 235, 235))).boxes) == 1

@@ -208,3 +208,10 @@ SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in thre
 SPLIT_MARGIN = 0.0  # a cut must read this much surer than the whole (product of part confidences)
 SPLIT_MAX_FILL = 0.35  # ink filling more of the crop is a shadow or a smudge, not strokes
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
+
+# Skin (vision/segment.py::_on_skin): the median colour of a candidate's box, OpenCV's full-range
+# HSV (hue 0-255 for 0-360 degrees). Skin is orange-red and clearly saturated under any light.
+SKIN_HUE_MAX = 36  # about 50 degrees: red through orange
+SKIN_HUE_WRAP = 10  # ...and the reds just below 360 degrees
+SKIN_MIN_SATURATION = 80  # of 255: white paper under warm light stays below about 50
+SKIN_MIN_VALUE = 60  # darker than this is shadow, whatever its hue

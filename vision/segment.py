@@ -272,6 +272,7 @@ def segment(
     if mask is not None:
         make_mask = lambda: mask  # noqa: E731
     t2 = time.perf_counter()
+    groups = [g for g in groups if not _on_skin(small, _bounds([comps.rows[i] for i in g]))]
     crops = _crops(groups, comps, contrast, angle, height, scale)
     if timings is not None:
         t3 = time.perf_counter()
@@ -413,6 +414,7 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
     lo_y, hi_y = (p[:, 1] - ext_y / 2).tolist(), (p[:, 1] + ext_y / 2).tolist()
     ext_x = ext_x.tolist()
     parent = list(range(len(st)))
+    top_lo, top_hi = list(lo_y), list(hi_y)  # extent across the text of each root's group
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -428,9 +430,13 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
             if overlap < 0.4 * min(ext_x[a], ext_x[b]):
                 continue
             gap = max(lo_y[a], lo_y[b]) - min(hi_y[a], hi_y[b])
-            tall = max(hi_y[a], hi_y[b]) - min(lo_y[a], lo_y[b])
-            if gap < C.MERGE_GAP * height and tall < C.MERGE_MAX_HEIGHT * height:
-                parent[find(a)] = find(b)
+            ra, rb = find(a), find(b)
+            # The merged *groups* must stay one character tall: checked pairwise, a sliver left
+            # between two characters chains them into one box that no rule then accepts.
+            tall = max(top_hi[ra], top_hi[rb]) - min(top_lo[ra], top_lo[rb])
+            if ra != rb and gap < C.MERGE_GAP * height and tall < C.MERGE_MAX_HEIGHT * height:
+                parent[ra] = rb
+                top_lo[rb], top_hi[rb] = min(top_lo[ra], top_lo[rb]), max(top_hi[ra], top_hi[rb])
     groups: dict[int, list[int]] = {}
     for i in range(len(st)):
         groups.setdefault(find(i), []).append(i)
@@ -456,6 +462,22 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
+
+
+def _on_skin(frame: np.ndarray, bounds: tuple[int, int, int, int]) -> bool:
+    """Whether a candidate lies on skin: the median colour of its box is skin-hued and clearly
+    saturated. A thumb's nail outline reads as a confident 0, and nobody writes a PIN on a
+    finger; paper, boards and desks seen through a webcam are far less saturated."""
+    if frame.ndim != 3 or frame.shape[2] < 3:
+        return False
+    x0, y0, x1, y1 = bounds
+    crop = frame[y0:y1, x0:x1, :3]
+    if crop.size == 0:
+        return False
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL).reshape(-1, 3)
+    hue, sat, val = (float(_median(hsv[:, i].astype(np.float32))) for i in range(3))
+    skin_hue = hue <= C.SKIN_HUE_MAX or hue >= 255 - C.SKIN_HUE_WRAP
+    return skin_hue and sat >= C.SKIN_MIN_SATURATION and val >= C.SKIN_MIN_VALUE
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
