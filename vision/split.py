@@ -80,17 +80,24 @@ def choose(whole: np.ndarray, options: list[np.ndarray]) -> int | None:
     """Index of the option whose parts read best, or None to keep the whole crop.
 
     ``whole`` is the crop's (12,) probabilities, each option a (parts, 12) array. A reading's
-    score is its best character's probability, 0 when "not a character" is likelier; an
-    option scores the product over its parts, so every extra part must be read surely.
+    score is the probability of its verdict, a character or "not a character": a 7 run into
+    a handwritten + cuts into a sure 7 and a sure non-character, which is then left out. An
+    option scores the product over its parts, so every extra part must be read surely, and
+    one part at least must be a character.
     """
     best, best_score = None, _score(whole) + C.SPLIT_MARGIN
     for i, probs in enumerate(options):
+        if not any(_is_char(p) for p in probs):
+            continue
         score = float(np.prod([_score(p) for p in probs]))
         if score > best_score:
             best, best_score = i, score
     return best
 
 
+def _is_char(p: np.ndarray) -> bool:
+    return float(p[: C.NUM_CLASSES].max()) > float(p[C.REJECT_INDEX])
+
+
 def _score(p: np.ndarray) -> float:
-    conf = float(p[: C.NUM_CLASSES].max())
-    return conf if conf > float(p[C.REJECT_INDEX]) else 0.0
+    return max(float(p[: C.NUM_CLASSES].max()), float(p[C.REJECT_INDEX]))
