@@ -188,6 +188,7 @@ STRUCTURE_FAMILY_DEG = 30.0  # a line within this of the text direction (or its 
 STRUCTURE_MAX_KERNEL = 41  # px; longer line kernels run on a max-pooled copy (cost grows with length)
 STRUCTURE_REPAIR = 0.15  # x char height: gap across a removed rule that a crossing stroke bridges
 STRUCTURE_REPAIR_MIN_PX = 5  # ...at least: a 2-3 px rule plus its anti-aliased rim
+RULE_THICKER_PX = 3  # a straight run this much thicker than the median rule is a stroke lying on it
 STRUCTURE_TOUCH = 0.08  # x char height: a stroke ending this close to a removed rule touches it
 CELL_BORDER_THINNESS = 0.25  # a cell border is at most this wide for its length (plus 2 px)
 PAGE_LINE_FRACTION = 0.4  # a sparse component this share of the frame's side long: page-wide rules
@@ -205,7 +206,7 @@ SPLIT_MIN_PART_HEIGHT = 0.45  # ...and this tall: a sliver cut off a bar is no c
 SPLIT_MIN_INK = 0.1  # ...and holds this share of the crop's ink
 SPLIT_MAX_CUTS = 4  # thinnest column minima tried per crop (each part is one more patch)
 SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in three parts
-SPLIT_MARGIN = 0.0  # a cut must read this much surer than the whole (product of part confidences)
+SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
 SPLIT_MAX_FILL = 0.35  # ink filling more of the crop is a shadow or a smudge, not strokes
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 

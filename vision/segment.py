@@ -255,18 +255,20 @@ def segment(
     t1 = time.perf_counter()
     groups, angle, height = _group_components(comps, min(gray.shape))
     make_mask = lambda: np.take(lut, labels)  # noqa: E731 - the debug view's ink mask, built on demand
-    mask = None
+    mask = removed = None
     if _has_page_lines(comps.raw, gray.shape):
         # Rules joined with everything written on them: no character can be measured yet, so
         # the kernels are a share of the frame; characters are measured once they are apart.
         side = max(gray.shape)
         lengths = (C.PAGE_KERNEL_ALONG * side, C.PAGE_KERNEL_ACROSS * side)
-        mask, _ = remove_structure(make_mask(), angle, lengths, None)
+        mask, removed = remove_structure(make_mask(), angle, lengths, None)
         comps = _components(mask)
         groups, angle, height = _group_components(comps, min(gray.shape))
-    if _has_long_components(comps.raw, height):
+    # Characters measured: shorter rules go, and cell borders between any removed rules.
+    if len(comps.stats) and (removed is not None or _has_long_components(comps.raw, height)):
         length = C.LINE_MIN_LENGTH * height
-        mask, _ = remove_structure(make_mask() if mask is None else mask, angle, (length, length), height)
+        src = make_mask() if mask is None else mask
+        mask, _ = remove_structure(src, angle, (length, length), height, removed)
         comps = _components(mask)
         groups, angle, height = _group_components(comps, min(gray.shape))
     if mask is not None:
@@ -371,7 +373,9 @@ def _has_page_lines(stats: np.ndarray, shape: tuple[int, int]) -> bool:
     writing that touches them (one component for a whole notebook page)."""
     h, w = stats[:, 3], stats[:, 2]
     long = (w >= C.PAGE_LINE_FRACTION * shape[1]) | (h >= C.PAGE_LINE_FRACTION * shape[0])
-    return bool(np.any(long & (stats[:, 4] < C.PAGE_LINE_FILL * w * h)))
+    sparse = stats[:, 4] < C.PAGE_LINE_FILL * w * h
+    thin = w > C.LINE_ASPECT * np.maximum(1, h)  # one rule with the row written on it
+    return bool(np.any(long & (sparse | thin)))
 
 
 def _median_height(stats: np.ndarray, side: int) -> float:

@@ -51,7 +51,8 @@ def line_angles(mask: np.ndarray, angle: float) -> tuple[float, float]:
     dirs = [(float(t) - math.pi / 2) for t in found[: C.STRUCTURE_HOUGH_PEAKS, 0, 1]]
     near = [d for d in dirs if _angle_diff(d, angle) < math.radians(C.STRUCTURE_FAMILY_DEG)]
     far = [d for d in dirs if _angle_diff(d, angle + math.pi / 2) < math.radians(C.STRUCTURE_FAMILY_DEG)]
-    return (near[0] if near else along), (far[0] if far else across)
+    along = near[0] if near else along
+    return along, (far[0] if far else along + math.pi / 2)
 
 
 def _angle_diff(a: float, b: float) -> float:
@@ -72,40 +73,70 @@ def line_kernel(length: int, angle: float) -> np.ndarray:
 def find_lines(mask: np.ndarray, angles: tuple[float, float], lengths: tuple[float, float]) -> np.ndarray:
     """0/255 mask of the straight runs of ``mask`` at least ``lengths[i]`` px long at ``angles[i]``.
 
-    Opened on a max-pooled copy so the kernel stays short (cheap at any resolution), then mapped
-    back onto the mask's own pixels.
+    Long kernels run on a max-pooled copy (cheap at any resolution); the runs found there are
+    then traced on the full mask with a short kernel of the same direction.
     """
     k = max(1, int(max(lengths) // C.STRUCTURE_MAX_KERNEL))
     small = _max_pool(mask, k)
-    lines = np.zeros_like(small)
+    lines = np.zeros_like(mask)
     for a, length in zip(angles, lengths):
         if length <= 0:
             continue
-        lines |= cv2.morphologyEx(small, cv2.MORPH_OPEN, line_kernel(_odd(length / k), a))
-    if k > 1:
-        big = cv2.resize(lines, (lines.shape[1] * k, lines.shape[0] * k), interpolation=cv2.INTER_NEAREST)
-        lines = np.zeros_like(mask)
-        lines[: big.shape[0], : big.shape[1]] = big
+        found = cv2.morphologyEx(small, cv2.MORPH_OPEN, line_kernel(_odd(length / k), a))
+        if k > 1:
+            found = _trace(mask, found, a, k)
+        lines |= found
+    lines = cv2.subtract(lines, _thicker_than_rules(lines))
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))  # the anti-aliased rim of each line
     return cv2.bitwise_and(mask, lines)
 
 
+def _trace(mask: np.ndarray, coarse: np.ndarray, angle: float, k: int) -> np.ndarray:
+    """The full mask's own straight runs at ``angle`` where the k-pooled ``coarse`` lines run:
+    the writing on a rule keeps all but the rule's own rows."""
+    big = cv2.resize(coarse, (coarse.shape[1] * k, coarse.shape[0] * k), interpolation=cv2.INTER_NEAREST)
+    zone = np.zeros_like(mask)
+    zone[: big.shape[0], : big.shape[1]] = big
+    zone = cv2.dilate(zone, np.ones((k + 2, k + 2), np.uint8))
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, line_kernel(C.STRUCTURE_MAX_KERNEL, angle))
+    return cv2.bitwise_and(runs, zone)
+
+
+def _thicker_than_rules(lines: np.ndarray) -> np.ndarray:
+    """Parts of the straight runs clearly thicker than the rules themselves: a pen stroke lying
+    on a rule (the base of a 2, the bar of a 4), which is writing, not print."""
+    points = lines > 0
+    if not points.any():
+        return np.zeros_like(lines)
+    depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)[points]
+    side = int(round(2 * float(np.median(depth)))) + C.RULE_THICKER_PX
+    return cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+
+
 def remove_structure(
-    mask: np.ndarray, angle: float, lengths: tuple[float, float], height: float | None
+    mask: np.ndarray,
+    angle: float,
+    lengths: tuple[float, float],
+    height: float | None,
+    known: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Erase long straight runs along and across the lines' direction, keep strokes crossing them.
 
     ``lengths`` (px) along and across; ``height`` the character height (px) for the repair and
-    cell-border rules, None while characters cannot be measured yet (no cell borders then).
-    Returns (cleaned mask, mask of what was taken as structure).
+    cell-border rules, None while characters cannot be measured yet (no cell borders then);
+    ``known`` structure removed before (cell borders may end on it). Returns (cleaned mask,
+    mask of everything taken as structure, ``known`` included).
     """
     angles = line_angles(mask, angle)
     lines = find_lines(mask, angles, lengths)
     cleaned = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
     cleaned = _repair_crossings(cleaned, lines, angles, height or 0.0)
+    if known is not None:
+        lines = cv2.bitwise_or(lines, known)
     if height is not None:
         cleaned = _erase_cell_borders(cleaned, lines, height)
-    return cleaned, cv2.bitwise_and(mask, cv2.bitwise_not(cleaned))
+    removed = cv2.bitwise_and(mask, cv2.bitwise_not(cleaned))
+    return cleaned, removed if known is None else cv2.bitwise_or(removed, known)
 
 
 def _repair_crossings(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[float, float], height: float):

@@ -1,0 +1,113 @@
+"""Printed structure out, ink kept: rules, grids and box borders on generated pages."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from vision.scenes import hershey_glyph
+from vision.segment import segment
+from vision.structure import line_angles, remove_structure
+
+
+def _page(labels: str, rng, size=(640, 480), char_h=70, tilt_deg=0.0, rules=True, boxes=False, grid=False):
+    """White page, dark handwriting-like glyphs on one row; printed rules, boxes or a grid under
+    the ink. Returns the BGR frame and each glyph's ink mask (frame pixels)."""
+    w, h = size
+    page = np.full((h, w), 235, np.uint8)
+    structure = np.zeros((h, w), np.uint8)
+    pitch, y0 = int(char_h * 1.3), h // 2 - char_h // 2
+    x0 = (w - len(labels) * pitch) // 2
+    if rules:  # the baseline rule touches every glyph, so rules and writing are one component
+        for y in range(y0 + char_h - pitch * 3, h, pitch):
+            cv2.line(structure, (0, y), (w, y), 255, 2)
+    if grid:
+        for x in range(0, w, char_h // 2):
+            cv2.line(structure, (x, 0), (x, h), 255, 1)
+        for y in range(0, h, char_h // 2):
+            cv2.line(structure, (0, y), (w, y), 255, 1)
+    if boxes:
+        top, bottom = y0 - char_h // 6, y0 + char_h + char_h // 6
+        cv2.rectangle(structure, (x0 - 4, top), (x0 + len(labels) * pitch - 4, bottom), 255, 2)
+        for i in range(1, len(labels)):
+            cv2.line(structure, (x0 - 4 + i * pitch, top), (x0 - 4 + i * pitch, bottom), 255, 2)
+    inks = []
+    for i, c in enumerate(labels):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        g = cv2.resize(g, (max(8, int(g.shape[1] * char_h / g.shape[0])), char_h))
+        ink = np.zeros((h, w), np.uint8)
+        gx = x0 + i * pitch + (pitch - g.shape[1]) // 2
+        ink[y0 : y0 + char_h, gx : gx + g.shape[1]] = g
+        inks.append(ink)
+    if tilt_deg:
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), tilt_deg, 1.0)
+        structure = cv2.warpAffine(structure, m, (w, h))
+        inks = [cv2.warpAffine(i, m, (w, h)) for i in inks]
+    page = cv2.subtract(page, (structure.astype(np.float32) * 0.55).astype(np.uint8))
+    for ink in inks:
+        page = cv2.subtract(page, (ink.astype(np.float32) * 0.8).astype(np.uint8))
+    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), [i > 127 for i in inks]
+
+
+def _recall(seg, inks) -> float:
+    """Share of glyphs found with their box; the bottom may lose the rows of the rule it rests on."""
+    found = 0
+    for ink in inks:
+        ys, xs = np.nonzero(ink)
+        box = (xs.min(), ys.min(), xs.max(), ys.max())
+        found += any(
+            abs(b.x - box[0]) < 8 and abs(b.y - box[1]) < 8 and abs(b.x2 - box[2]) < 10 and abs(b.y2 - box[3]) < 15
+            for b in seg.boxes
+        )
+    return found / len(inks)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 7.0, -12.0])
+def test_ruled_page_joined_into_one_component_gives_back_every_character(tilt, rng, classifier):
+    from vision.pipeline import read_frame
+
+    frame, inks = _page("2745803", rng, tilt_deg=tilt)
+    seg = segment(frame)
+    assert _recall(seg, inks) == 1.0
+    assert len(seg.boxes) == len(inks)  # no piece of a rule is a character
+    assert read_frame(frame, classifier).lines == ("2745803",)
+
+
+def test_strokes_crossing_a_removed_rule_are_kept(rng):
+    frame, inks = _page("4747", rng, rules=False, grid=True)
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    mask = cv2.compare(gray, 150, cv2.CMP_LT)
+    cleaned, removed = remove_structure(mask, 0.0, (140.0, 140.0), 70.0)
+    ink = np.logical_or.reduce(inks)
+    assert np.mean(cleaned[ink] > 0) >= 0.9  # the writing stays
+    grid_only = (mask > 0) & ~cv2.dilate(ink.view(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert np.mean(cleaned[grid_only] > 0) <= 0.05  # the grid goes
+    assert np.count_nonzero(removed) > 0
+
+
+def test_box_borders_are_never_read_as_ones(classifier, rng):
+    from vision.pipeline import read_frame
+
+    frame, _ = _page("2583", rng, rules=False, boxes=True)
+    assert "".join(read_frame(frame, classifier).lines).replace(" ", "") == "2583"
+
+
+def test_line_angles_follow_slanted_rules():
+    mask = np.zeros((400, 600), np.uint8)
+    for k in range(6):
+        y = 40 + 60 * k
+        cv2.line(mask, (0, y), (600, int(y + 600 * math.tan(math.radians(6)))), 255, 2)
+    along, across = line_angles(mask, 0.0)
+    assert abs(math.degrees(along) - 6) < 1.0
+    assert abs(math.degrees(across) - 96) < 1.0  # no rule across: the normal of the rules
+
+
+def test_a_frame_without_long_lines_is_left_alone(rng):
+    frame, inks = _page("1379", rng, rules=False)
+    seg = segment(frame)
+    assert _recall(seg, inks) == 1.0
