@@ -204,10 +204,12 @@ SPLIT_MAX_TILT_DEG = 15.0  # cuts are image columns: only for text within this o
 SPLIT_MIN_PART = 0.25  # x char height: a part is at least this wide (a 1 is about this narrow)
 SPLIT_MIN_PART_HEIGHT = 0.45  # ...and this tall: a sliver cut off a bar is no character
 SPLIT_MIN_INK = 0.1  # ...and holds this share of the crop's ink
+SPLIT_SPAN_WEIGHT = 0.5  # cost of a cut per pixel of ink span it crosses, beside each ink pixel
 SPLIT_MAX_CUTS = 4  # thinnest column minima tried per crop (each part is one more patch)
 SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in three parts
 SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
-SPLIT_MAX_FILL = 0.35  # ink filling more of the crop is a shadow or a smudge, not strokes
+SPLIT_BLOB_ERODE = 0.2  # x char height: an erosion this wide leaves nothing of pen strokes...
+SPLIT_BLOB_CORE = 0.1  # ...while a shadow or smudge keeps more than this share: never cut
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 
 # Skin (vision/segment.py::_on_skin): the median colour of a candidate's box, OpenCV's full-range

@@ -508,10 +508,18 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
         along, across = (x1 - x0) * c + (y1 - y0) * s, (y1 - y0) * c + (x1 - x0) * s
         extents.append(along / scale)
         wide.append(along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height)
-        if may_cut and along > C.SPLIT_MIN_WIDTH * height and cv2.countNonZero(own) < C.SPLIT_MAX_FILL * own.size:
+        if may_cut and along > C.SPLIT_MIN_WIDTH * height and _is_strokes(own, height):
             cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s))
     arr = np.stack(patches) if patches else np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
     return tuple(boxes), arr, np.asarray(extents, np.float64), tuple(cuts.options), cuts.stacked(), tuple(wide)
+
+
+def _is_strokes(own: np.ndarray, height: float) -> bool:
+    """Whether a crop's ink is pen strokes, not a solid blob (a shadow, a smudge): strokes are
+    gone after an erosion by a fifth of the character height."""
+    k = max(3, int(C.SPLIT_BLOB_ERODE * height))
+    core = cv2.countNonZero(cv2.erode(own, np.ones((k, k), np.uint8)))
+    return core < C.SPLIT_BLOB_CORE * cv2.countNonZero(own)
 
 
 class _Cuts:
