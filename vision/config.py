@@ -143,6 +143,9 @@ DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
 # character height found, never fixed pixel counts: the same rules serve 320x240 and 4032x3024.
 MIN_FRAME_SIDE = 8  # pixels; smaller frames cannot hold a readable character
 MAX_PROCESS_SIDE = 1280  # photos are read at most this large: a 10x10 sheet still has 20 px digits
+SMALL_CHAR_PX = 14  # ...unless their writing comes out shorter than this (px) at that size:
+SMALL_TARGET_PX = 24  # ...then they are read again at the size that makes it this tall,
+SMALL_MAX_SIDE = 2560  # ...up to this long side (twice the usual: a quarter second at most here)
 LIVE_PROCESS_SIDE = 960  # live frames: a card held up to the camera is never that small
 LIVE_CHAR_HEIGHT = 32  # live frames are read smaller while characters stay at least this tall (px)
 LIVE_MIN_SIDE = 320  # ...and never below this long side

@@ -38,6 +38,9 @@ def read_frame(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     seg = segment(frame, polarity, timings, max_side)
+    bigger = _side_for_small_writing(frame.shape, seg, max_side)
+    if bigger:
+        seg = segment(frame, seg.polarity, timings, bigger)
     t1 = time.perf_counter()
     batch = seg.patches if not seg.splits else np.concatenate([seg.patches, seg.split_patches])
     seg, probs = apply_splits(seg, classifier.probabilities(batch))
@@ -56,6 +59,19 @@ def read_frame(
         char_height=seg.char_height if detections else 0.0,
         process_side=min(max(frame.shape[:2]), max_side),
     )
+
+
+def _side_for_small_writing(shape: tuple[int, ...], seg: Segmentation, max_side: int) -> int:
+    """A larger side to read a photo at when its writing came out too small at ``max_side``
+    (a sticky note in a 12-megapixel photo), else 0. Live frames (read smaller than photos)
+    never pay for it."""
+    side = max(shape[:2])
+    if not seg.boxes or side <= max_side or max_side < C.MAX_PROCESS_SIDE:
+        return 0
+    processed = seg.char_height * max_side / side
+    if processed >= C.SMALL_CHAR_PX:
+        return 0
+    return min(side, C.SMALL_MAX_SIDE, int(max_side * C.SMALL_TARGET_PX / max(processed, 1.0)))
 
 
 def live_side(frame_shape: tuple[int, ...], last: FrameResult | None) -> int:
