@@ -46,3 +46,12 @@ def test_gaps_become_spaces():
 def test_degenerate_inputs():
     assert group_rows(np.zeros((0, 2)), np.zeros(0), 10.0, 0.0) == []
     assert text_angle(np.array([[1.0, 2.0]]), 10.0) == 0.0
+
+
+def test_a_rejected_mark_between_characters_parts_the_numbers():
+    from vision.layout import marks_between
+
+    centers = np.array([[100.0, 50.0], [140.0, 50.0], [180.0, 52.0], [220.0, 51.0]])
+    marks = np.array([[160.0, 51.0], [300.0, 50.0], [120.0, 140.0]])  # between 2nd and 3rd; past the row; a row below
+    assert marks_between(centers, [0, 1, 2, 3], marks, 40.0, 0.0) == [False, False, True, False]
+    assert marks_between(centers, [0, 1, 2, 3], marks[:0], 40.0, 0.0) == [False] * 4

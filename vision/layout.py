@@ -101,3 +101,20 @@ def gaps_before(centers: np.ndarray, widths: np.ndarray, row: list[int], height:
         gap = (x[k] - w[k] / 2) - (x[k - 1] + w[k - 1] / 2)
         out.append(gap > SPACE_GAP * height)
     return out
+
+
+def marks_between(centers: np.ndarray, row: list[int], marks: np.ndarray, height: float, angle: float) -> list[bool]:
+    """For each character of a row, whether a rejected mark (an operator, a dash) lies between it
+    and the previous one: ``4x3`` is two numbers even when the x sits close to both."""
+    out = [False] * len(row)
+    if len(marks) == 0 or len(row) < 2:
+        return out
+    p = rotate_points(np.asarray(centers, np.float64)[row], angle).tolist()
+    q = rotate_points(np.asarray(marks, np.float64), angle).tolist()
+    for k in range(1, len(row)):
+        (x0, y0), (x1, y1) = p[k - 1], p[k]
+        for mx, my in q:
+            if x0 < mx < x1 and abs(my - (y0 + (y1 - y0) * (mx - x0) / max(x1 - x0, 1e-6))) < ROW_TOLERANCE * height:
+                out[k] = True
+                break
+    return out

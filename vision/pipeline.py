@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from vision import config as C
-from vision.layout import gaps_before, group_rows
+from vision.layout import gaps_before, group_rows, marks_between
 from vision.segment import Segmentation, segment
 from vision.split import SplitOption, choose
 from vision.types import Detection, FrameResult
@@ -145,6 +145,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         return [], []
     boxes = [seg.boxes[i] for i in keep]
     centers = np.array([b.center for b in boxes], np.float64)
+    # Marks the model surely calls no character (operators, dashes) still part the numbers.
+    marks = np.array([seg.boxes[i].center for i in range(len(seg.boxes)) if reject[i] > conf[i]], np.float64)
     extents = seg.extents[keep]
     detections: list[Detection] = []
     lines: list[str] = []
@@ -154,6 +156,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         if len(row) == 1 and boxes[row[0]].h < C.LONE_MIN_HEIGHT * seg.char_height:
             continue  # a short mark on a line of its own: the sliver of a shadow's edge, not a "1"
         gaps = gaps_before(centers, extents, row, seg.char_height, seg.angle)
+        parted = marks_between(centers, row, marks, seg.char_height, seg.angle)
+        gaps = [a or b for a, b in zip(gaps, parted)]
         text = []
         for col, (k, gap) in enumerate(zip(row, gaps)):
             i = keep[k]
