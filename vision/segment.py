@@ -228,6 +228,8 @@ def _downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return _shrink(gray, k), 1.0 / k
     s = max_side / side
     size = (max(1, round(gray.shape[1] * s)), max(1, round(gray.shape[0] * s)))
+    if k >= 2:  # a 12-megapixel photo: the cheap whole-factor average first, then the rest
+        gray = _shrink(gray, k)
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), s
 
 
