@@ -173,6 +173,10 @@ LINE_MIN_LENGTH = 2.0  # ...where "long" is this many median character heights
 LINE_FILL = 0.05  # ink filling less of its box: a thin line at a slant, left out of size and angle estimates
 BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
+SPARSE_FILL = 0.12  # ...as does ink filling less than this of its box (a sparse L or frame)
+SPARSE_SIZE = 3.0  # ...when it is this many times the median component height
+LINE_ELONGATION = 20.0  # ...or long for its thickness (box diagonal / (area / diagonal)): a
+# slanted edge is 30 and more, a 1 about 10, a 7 or a 0 under 9
 MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge
 MERGE_MAX_HEIGHT = 1.25  # ...unless the merged box grows taller than this x median height
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
@@ -221,3 +225,5 @@ SKIN_HUE_MAX = 36  # about 50 degrees: red through orange
 SKIN_HUE_WRAP = 10  # ...and the reds just below 360 degrees
 SKIN_MIN_SATURATION = 80  # of 255: white paper under warm light stays below about 50
 SKIN_MIN_VALUE = 60  # darker than this is shadow, whatever its hue
+SKIN_SHARE = 0.3  # a candidate whose box is this much skin lies on a finger (a fingertip over a
+# card's edge fills about half its box; orange ink strokes fill far less of theirs)

@@ -276,7 +276,7 @@ def segment(
     if mask is not None:
         make_mask = lambda: mask  # noqa: E731
     t2 = time.perf_counter()
-    groups = [g for g in groups if not _on_skin(small, _bounds([comps.rows[i] for i in g]))]
+    groups = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
     crops = _crops(groups, comps, contrast, angle, height, scale)
     if timings is not None:
         t3 = time.perf_counter()
@@ -399,7 +399,14 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
         return [], 0.0, float(C.MIN_CHAR_FRACTION * side)
     # A ruled line tilted with the page has a box as tall as several characters but fills a
     # sliver of it: counted, such lines would set the character height and steer the text angle.
-    line_like = st[:, 4] < C.LINE_FILL * st[:, 2] * st[:, 3]
+    fill = st[:, 4] / np.maximum(1.0, st[:, 2] * st[:, 3])
+    line_like = fill < C.LINE_FILL
+    # A card's shadowed edge, an L of box rules: sparse or a long slanted band, and far bigger
+    # than the rest; beside a handful of characters it would set the height and hide them all.
+    typical = float(np.median(st[:, 3]))
+    big = np.maximum(st[:, 2], st[:, 3]) > C.SPARSE_SIZE * typical
+    elongation = (st[:, 2] ** 2 + st[:, 3] ** 2) / np.maximum(1.0, st[:, 4])  # length / thickness
+    line_like |= big & ((fill < C.SPARSE_FILL) | (elongation > C.LINE_ELONGATION))
     height = _median_height(comps.stats[~line_like] if not line_like.all() else comps.stats, side)
     centers = st[:, :2] + st[:, 2:4] / 2
     tall = (st[:, 3] >= C.SMALL_PART * height) & ~line_like
@@ -470,20 +477,22 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
 
 
-def _on_skin(frame: np.ndarray, bounds: tuple[int, int, int, int]) -> bool:
-    """Whether a candidate lies on skin: the median colour of its box is skin-hued and clearly
-    saturated. A thumb's nail outline reads as a confident 0, and nobody writes a PIN on a
-    finger; paper, boards and desks seen through a webcam are far less saturated."""
+def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, int, int]) -> bool:
+    """Whether a candidate lies on skin: a good share of what its ink lies on (its box less the
+    ink itself) is skin-hued and clearly saturated. A thumb's nail outline reads as a confident
+    0, and nobody writes a PIN on a finger; orange or red ink lies on paper."""
     if frame.ndim != 3 or frame.shape[2] < 3:
         return False
     x0, y0, x1, y1 = bounds
     crop = frame[y0:y1, x0:x1, :3]
     if crop.size == 0:
         return False
-    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL).reshape(-1, 3)
-    hue, sat, val = (float(_median(hsv[:, i].astype(np.float32))) for i in range(3))
-    skin_hue = hue <= C.SKIN_HUE_MAX or hue >= 255 - C.SKIN_HUE_WRAP
-    return skin_hue and sat >= C.SKIN_MIN_SATURATION and val >= C.SKIN_MIN_VALUE
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
+    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    skin = ((hue <= C.SKIN_HUE_MAX) | (hue >= 255 - C.SKIN_HUE_WRAP)) & (sat >= C.SKIN_MIN_SATURATION)
+    skin &= val >= C.SKIN_MIN_VALUE
+    around = contrast[y0:y1, x0:x1] < 255 * C.INK_WEAK  # what the ink lies on, not the ink
+    return np.count_nonzero(skin & around) >= C.SKIN_SHARE * max(1, np.count_nonzero(around))
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
