@@ -276,7 +276,9 @@ def segment(
     if mask is not None:
         make_mask = lambda: mask  # noqa: E731
     t2 = time.perf_counter()
-    groups = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
+    kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
+    if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
+        groups, angle = kept, _groups_angle(kept, comps, height, angle)
     crops = _crops(groups, comps, contrast, angle, height, scale)
     if timings is not None:
         t3 = time.perf_counter()
@@ -475,6 +477,15 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
+
+
+def _groups_angle(groups: list[list[int]], comps: _Comps, height: float, fallback: float) -> float:
+    """Text direction from the centres of character groups (``fallback`` with fewer than two)."""
+    if len(groups) < 2:
+        return fallback
+    boxes = [_bounds([comps.rows[i] for i in g]) for g in groups]
+    centers = np.array([((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1 in boxes], np.float64)
+    return text_angle(centers, height)
 
 
 def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, int, int]) -> bool:
