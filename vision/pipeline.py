@@ -108,7 +108,8 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
     boxes, extents, rows, patches = [], [], [], []
     for i in range(n):
         options = by_group.get(i, [])
-        pick = choose(whole[i], [parts[list(o.rows)] for o in options])
+        width = float(seg.extents[i]) / max(seg.char_height, 1e-6)
+        pick = choose(whole[i], [parts[list(o.rows)] for o in options], width)
         if pick is not None:
             o = options[pick]
             boxes += o.boxes

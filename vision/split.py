@@ -84,16 +84,22 @@ def part_ranges(own: np.ndarray, cut: tuple[int, ...], height: float) -> list[tu
     return parts
 
 
-def choose(whole: np.ndarray, options: list[np.ndarray]) -> int | None:
+def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> int | None:
     """Index of the option whose parts read best, or None to keep the whole crop.
 
     ``whole`` is the crop's (12,) probabilities, each option a (parts, 12) array. A reading's
     score is the probability of its verdict, a character or "not a character": a 7 run into
     a handwritten + cuts into a sure 7 and a sure non-character, which is then left out. An
     option scores the product over its parts, so every extra part must be read surely, and
-    one part at least must be a character.
+    one part at least must be a character. ``width`` is the crop's width in character heights:
+    one wider than SPLIT_WIDE is hardly one character, nor a single mark, so as a whole it only
+    counts for half its character confidence.
     """
-    best, best_score = None, _score(whole) + C.SPLIT_MARGIN
+    if width > C.SPLIT_WIDE:
+        whole_score = 0.5 * float(whole[: C.NUM_CLASSES].max())
+    else:
+        whole_score = _score(whole)
+    best, best_score = None, whole_score + C.SPLIT_MARGIN
     for i, probs in enumerate(options):
         if not any(_is_char(p) for p in probs):
             continue
