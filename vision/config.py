@@ -164,8 +164,9 @@ PAPER_MIN_SHARE = 0.12  # a dark frame with a bright area this large may be a ca
 POLARITY_CARD_VOTE = 1.0  # ...and is one when its dark strokes outweigh the dark area's bright ones
 # by this log ratio (measured: cards on wood +2.7 or more, the inverted shadowed pages below +0.1)
 POLARITY_MIN_CONTRAST = 20  # grey levels; weaker top-hat responses are texture
-COLOUR_INK_GAIN = 1.6  # strokes this much stronger in the darkest colour channel than in gray:
-# coloured ink (orange or red pen); blue ballpoint and black ink stay on gray, which is less noisy
+COLOUR_INK_GAIN = 1.6  # ink this much further from the paper in the darkest colour channel than
+# in gray: coloured ink (orange or red pen); blue ballpoint and black ink stay on gray (less noisy)
+COLOUR_INK_SHARE = 0.01  # the darkest share of a thumbnail's pixels taken for its ink
 MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks below)
 MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
 LINE_ASPECT = 5.0  # longer/shorter side above this, and long: a ruled or printed line
@@ -217,6 +218,7 @@ SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in thre
 SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
 SPLIT_BLOB_ERODE = 0.2  # x char height: an erosion this wide leaves nothing of pen strokes...
 SPLIT_BLOB_CORE = 0.1  # ...while a shadow or smudge keeps more than this share: never cut
+SPLIT_PART_CONFIDENCE = 0.8  # every character a cut gives must be read at least this surely
 SPLIT_WIDE = 1.5  # x char height: a crop this wide is two characters or more, not one mark
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 

@@ -101,8 +101,9 @@ def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> 
         whole_score = _score(whole)
     best, best_score = None, whole_score + C.SPLIT_MARGIN
     for i, probs in enumerate(options):
-        if not any(_is_char(p) for p in probs):
-            continue
+        chars = [float(p[: C.NUM_CLASSES].max()) for p in probs if _is_char(p)]
+        if not chars or min(chars) < C.SPLIT_PART_CONFIDENCE:
+            continue  # a cut is taken for characters read surely, never for a doubtful one
         score = float(np.prod([_score(p) for p in probs]))
         if score > best_score:
             best, best_score = i, score
