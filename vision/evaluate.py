@@ -263,14 +263,19 @@ def score_synthetic(
     for _ in range(scenes):
         idx = rng.choice(len(digits), size=int(rng.integers(3, 13)), replace=False)
         scene = render_scene(list(digits[idx]), [str(int(v)) for v in labels[idx]], rng, **synthetic_conditions(rng))
-        result = read_frame(scene.frame, classifier)
-        truth = digits_only("".join(scene.lines))
-        total.scenes += 1
-        total.chars += len(truth)
-        total.edits += min(len(truth), edit_distance(digits_only("".join(result.lines)), truth))
-        boxes = [d.box for d in result.detections]
-        total.boxes_found += sum(any(c.box.iou(b) >= 0.5 for b in boxes) for c in scene.chars)
+        add_scene_score(total, scene, read_frame(scene.frame, classifier))
     return total
+
+
+def add_scene_score(total: SyntheticScore, scene, result) -> None:
+    """Add one generated scene's reading to ``total``: digits-only edit distance (capped at the
+    truth's length) and the true boxes found at IoU >= 0.5 by any detection."""
+    truth = digits_only("".join(scene.lines))
+    total.scenes += 1
+    total.chars += len(truth)
+    total.edits += min(len(truth), edit_distance(digits_only("".join(result.lines)), truth))
+    boxes = [d.box for d in result.detections]
+    total.boxes_found += sum(any(c.box.iou(b) >= 0.5 for b in boxes) for c in scene.chars)
 
 
 def group_scores(scores: list[ImageScore]) -> dict[str, dict[str, list[ImageScore]]]:

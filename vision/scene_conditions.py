@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from vision import config as C
-from vision.evaluate import SyntheticScore, digits_only, edit_distance
+from vision.evaluate import SyntheticScore, add_scene_score
 from vision.scenes import (
     OPERATORS,
     Card,
@@ -212,20 +212,11 @@ def score_conditions(
             idx = rng.choice(len(digits), size=int(rng.integers(low, high + 1)), replace=False)
             scene = render_condition(name, list(digits[idx]), [str(int(v)) for v in labels[idx]], rng)
             result = read_frame(scene.frame, classifier)
-            _add_score(total, scene, result)
+            add_scene_score(total, scene, result)
             if visit is not None:
                 visit(name, i, scene, result)
         scores[name] = total
     return scores
-
-
-def _add_score(total: SyntheticScore, scene: Scene, result) -> None:
-    truth = digits_only("".join(scene.lines))
-    total.scenes += 1
-    total.chars += len(truth)
-    total.edits += min(len(truth), edit_distance(digits_only("".join(result.lines)), truth))
-    boxes = [d.box for d in result.detections]
-    total.boxes_found += sum(any(c.box.iou(b) >= 0.5 for b in boxes) for c in scene.chars)
 
 
 def format_scores(scores: dict[str, SyntheticScore], seconds: float | None = None) -> str:
