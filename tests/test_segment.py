@@ -93,3 +93,23 @@ def test_polarity_is_right_on_generated_scenes_with_shadows_and_desks(mnist):
         cond = synthetic_conditions(rng)
         scene = render_scene(list(x_test[idx]), [str(int(v)) for v in y_test[idx]], rng, **cond)
         assert choose_polarity(to_gray(scene.frame)) == cond["polarity"], i
+
+
+def test_polarity_is_decided_where_the_writing_is(rng):
+    """A white card over a dark wood desk is dark ink (the frame's median says board); chalk on a
+    dark board beside a light wall is light ink (a bright area with no writing in it)."""
+    from vision.scene_conditions import render_condition
+
+    walls = 0
+    for _ in range(4):
+        labels = list("27K40")
+        card = render_condition("desk", [hershey_glyph(c, rng) for c in labels], labels, rng)
+        assert choose_polarity(to_gray(card.frame)) == "dark"
+        board = _scene(rng, labels="27K40", polarity="light", rows=1, size=(640, 480))
+        frame = board.frame.copy()
+        right = max(c.box.x2 for c in board.chars) + 20
+        frame[:, right:] = (205, 210, 215)  # a light wall beside the board, clear of the chalk
+        if 640 - right >= 100:
+            walls += 1
+            assert choose_polarity(to_gray(frame)) == "light"
+    assert walls >= 2
