@@ -180,6 +180,7 @@ LINE_ELONGATION = 20.0  # ...or long for its thickness (box diagonal / (area / d
 # slanted edge is 30 and more, a 1 about 10, a 7 or a 0 under 9
 MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge
 MERGE_MAX_HEIGHT = 1.25  # ...unless the merged box grows taller than this x median height
+MAX_CHAR_TALL = 2.2  # x char height: taller is a shadow edge or a finger (a 7 with a long descender is 2.1)
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space

@@ -492,7 +492,7 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     candidate = along <= C.SPLIT_MAX_WIDTH * height and across >= C.SPLIT_MIN_ACROSS * height
     if along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height and not candidate:
         return False  # horizontal stroke or scribble wider than any character (touching ones are cut)
-    if across > C.MERGE_MAX_HEIGHT * 1.5 * height:
+    if across > C.MAX_CHAR_TALL * height:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
