@@ -5,10 +5,13 @@ Usage:
     python train_model.py --letters PATH          # real handwritten letters for K (.npz or A-Z CSV)
     python train_model.py --evaluate [--model P]  # print the evaluation table for any model
     python train_model.py --subset 2000 --epochs 1 --out /tmp/m   # a quick smoke run
+    python train_model.py --init models/digit_locker.keras --out /tmp/m   # continue training (a few epochs)
 
 Data: MNIST from ``--mnist PATH``, ``$DIGIT_LOCKER_MNIST``, Keras' cache (``~/.keras/datasets/mnist.npz``)
 or Keras' own download. K from ``--letters`` (20% of the real K images are a fixed hold-out, never
-trained on) or, without letters, from the built-in stroke synthesizer.
+trained on) or, without letters, from the built-in stroke synthesizer. "Not a character" examples:
+procedural clutter, handwritten operators and printed box pieces (``vision.data``), and letters no
+PIN character resembles.
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ import numpy as np
 from vision import config
 from vision.data import (
     LETTER_K,
+    MARK_KINDS,
     DatasetError,
     clutter_patches,
     load_letters,
     load_mnist,
+    mark_patches,
+    operator_patches,
     sha256_file,
     split_k_holdout,
+    structure_patches,
     synth_k,
 )
 
@@ -42,7 +49,22 @@ K_SHARE = 0.055  # K is oversampled (fresh augmentation each time) to about half
 SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the ~100 real ones
 SYNTH_K_ALONE = 3000
 CLUTTER = 2500  # "not a character" examples drawn procedurally (wedges, fingertips, smudges, dashes)
-REJECT_SHARE = 0.075  # rejects per training digit, at most: enough to learn, never crowding digits out
+OPERATORS = 2000  # handwritten + - x / ( ) = : # *, 200 of each
+STRUCTURE = 1400  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules
+OPERATOR_SEED, STRUCTURE_SEED = 1, 2  # offsets from --seed, so each synthesizer draws its own stream
+EVAL_MARK_SEED = 1000  # offset from --seed for the fresh marks the evaluation uses (never trained on)
+EVAL_MARKS_PER_KIND = 200
+MARK_TILT = 0.25  # share of the rotation/shear augmentation for marks: their angle sets / apart from 1
+# Loss weight of a mark: a bent 1 and a ")" or a crossed 4 and a "+" overlap, and then the digit should win.
+MARK_WEIGHT = 0.15
+# Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
+# large as one digit class plus a third and never crowds the digits out.
+REJECT_SHARE = 0.14
+EPOCHS = 22  # from scratch: the shipped model's run
+LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP = 1e-4, 2e-3, 0.02, 1 / 20  # warm-up, then cosine down to alpha
+# --init: a few epochs on top of trained weights; a small peak so MNIST accuracy is kept, not relearned.
+INIT_EPOCHS = 4
+INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP = 2e-5, 3e-4, 0.03, 1 / 10
 
 
 @dataclass
@@ -56,6 +78,7 @@ class TrainData:
     x_k_train: np.ndarray
     x_k_holdout: np.ndarray
     x_reject: np.ndarray  # trained as "not a character"
+    reject_is_mark: np.ndarray  # bool per reject: a drawn operator or box piece (MARK_TILT, MARK_WEIGHT)
     x_other_letters: np.ndarray  # letters never trained on (neither K nor reject examples)
     k_source: str
     datasets: dict
@@ -66,7 +89,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mnist", type=Path, help="path to mnist.npz (Keras format)")
     p.add_argument("--letters", type=Path, help="handwritten A-Z letters (.npz with x,y or CSV)")
     p.add_argument("--no-letters", action="store_true", help="ignore letter data; synthesize K")
-    p.add_argument("--epochs", type=int, default=22)  # the shipped model's run
+    p.add_argument("--epochs", type=int, help=f"default {EPOCHS}, or {INIT_EPOCHS} with --init")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--subset", type=int, default=0, help="train on the first N MNIST digits (smoke runs)")
     p.add_argument("--seed", type=int, default=config.SEED)
@@ -74,7 +97,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--evaluate", action="store_true", help="only evaluate --model (default: shipped)")
     p.add_argument("--model", type=Path, help="model to evaluate (.keras or .tflite)")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras progress output")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--init",
+        type=Path,
+        metavar="MODEL.keras",
+        help="start from this model's weights (continue training, lower learning rate) instead of from scratch",
+    )
+    args = p.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = INIT_EPOCHS if args.init else EPOCHS
+    return args
 
 
 def letters_path(args: argparse.Namespace) -> Path | None:
@@ -98,20 +130,36 @@ def load_data(args: argparse.Namespace) -> TrainData:
         x_tr, y_tr = x_tr[: args.subset], y_tr[: args.subset]
     path = letters_path(args)
     empty = np.zeros((0, 28, 28), np.uint8)
-    reject = clutter_patches(CLUTTER, args.seed)
+    reject, is_mark = synthetic_rejects(args.seed)
     if path is not None:
         x_l, y_l = load_letters(path)
         k_train, k_hold = split_k_holdout(x_l[y_l == LETTER_K], args.seed)
         k_train = np.concatenate([k_train, synth_k(SYNTH_K_WITH_LETTERS, args.seed)])
         as_reject = np.isin(y_l, [ord(c) - ord("A") for c in config.REJECT_LETTERS])
         reject = np.concatenate([reject, x_l[as_reject]])
+        is_mark = np.concatenate([is_mark, np.zeros(int(as_reject.sum()), bool)])
         others, k_source = x_l[~as_reject & (y_l != LETTER_K)], f"real letters ({path.name}) + synthetic strokes"
         datasets["letters"] = {"path": path.name, "sha256": sha256_file(path), "k_total": int(np.sum(y_l == LETTER_K))}
     else:
         k_train, k_hold, others = synth_k(SYNTH_K_ALONE, args.seed), empty, empty
         k_source = "synthetic strokes only (no letter data given)"
     keep = np.random.default_rng(args.seed).permutation(len(reject))[: int(REJECT_SHARE * len(x_tr))]
-    return TrainData(x_tr, y_tr, x_val, y_val, x_te, y_te, k_train, k_hold, reject[keep], others, k_source, datasets)
+    return TrainData(
+        x_tr, y_tr, x_val, y_val, x_te, y_te, k_train, k_hold, reject[keep], is_mark[keep], others, k_source, datasets
+    )
+
+
+def synthetic_rejects(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drawn "not a character" examples: ``(x uint8 (N,28,28), is_mark bool (N,))``.
+
+    Clutter, then operators and box pieces (the marks): see MARK_TILT and MARK_WEIGHT for why
+    marks are augmented and weighted apart.
+    """
+    clutter = clutter_patches(CLUTTER, seed)
+    marks = np.concatenate(
+        [operator_patches(OPERATORS, seed + OPERATOR_SEED), structure_patches(STRUCTURE, seed + STRUCTURE_SEED)]
+    )
+    return np.concatenate([clutter, marks]), np.arange(len(clutter) + len(marks)) >= len(clutter)
 
 
 def _describe(mnist_arg: Path | None) -> dict:
@@ -134,16 +182,21 @@ def make_datasets(data: TrainData, batch: int, seed: int):
     reps = int(np.ceil(n_k / len(k_train))) if len(k_train) else 0
     k_x = np.tile(k_train, (reps, 1, 1))[:n_k] if reps else k_train
     x = np.concatenate([data.x_train, k_x, data.x_reject])[..., None].astype(np.float32)
-    y = np.concatenate([
-        data.y_train,
-        np.full(len(k_x), config.K_INDEX, np.uint8),
-        np.full(len(data.x_reject), config.REJECT_INDEX, np.uint8),
-    ]).astype(np.int32)
+    y = np.concatenate(
+        [
+            data.y_train,
+            np.full(len(k_x), config.K_INDEX, np.uint8),
+            np.full(len(data.x_reject), config.REJECT_INDEX, np.uint8),
+        ]
+    ).astype(np.int32)
+    is_mark = np.concatenate([np.zeros(len(data.x_train) + len(k_x), bool), data.reject_is_mark])
+    tilt = np.where(is_mark, MARK_TILT, 1.0).astype(np.float32)
+    weight = np.where(is_mark, MARK_WEIGHT, 1.0).astype(np.float32)
     train = (
-        tf.data.Dataset.from_tensor_slices((x, y))
+        tf.data.Dataset.from_tensor_slices((x, y, tilt, weight))
         .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
         .batch(batch)
-        .map(lambda a, b: (augment_batch(a), b), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(lambda a, b, t, w: (augment_batch(a, t), b, w), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
     val = tf.data.Dataset.from_tensor_slices(
@@ -164,17 +217,16 @@ def train(data: TrainData, args: argparse.Namespace):
     """Fit with early stopping, best checkpoint and a cosine learning-rate schedule."""
     import keras
 
-    from vision.modeling import build_model
-
     keras.utils.set_random_seed(args.seed)
     train_ds, val_ds, n = make_datasets(data, args.batch_size, args.seed)
     steps = int(np.ceil(n / args.batch_size)) * args.epochs
     with distribution_strategy().scope():
-        model = build_model()
-        lr = keras.optimizers.schedules.CosineDecay(
-            1e-4, steps, alpha=0.02, warmup_target=2e-3, warmup_steps=max(1, steps // 20)
+        model = starting_model(args.init)
+        model.compile(
+            keras.optimizers.Adam(learning_rate(steps, fine_tune=args.init is not None)),
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
         )
-        model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
     args.out.mkdir(parents=True, exist_ok=True)
     best = args.out / "best_checkpoint.keras"
     callbacks = [
@@ -186,11 +238,52 @@ def train(data: TrainData, args: argparse.Namespace):
     return model, history.history
 
 
-def evaluate(classifier, data: TrainData):
+def starting_model(init: Path | None):
+    """A fresh network, or the one in ``init`` (a .keras file with the same 12 outputs) to continue."""
+    from vision.modeling import build_model
+
+    if init is None:
+        return build_model()
+    import keras
+
+    from vision.classifier import ModelError
+
+    try:
+        model = keras.models.load_model(init, compile=False)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"--init {init}: cannot load a Keras model ({exc})") from None
+    if tuple(model.output_shape) != (None, config.NUM_OUTPUTS):
+        raise ModelError(f"--init {init}: outputs {model.output_shape}, expected (None, {config.NUM_OUTPUTS})")
+    return model
+
+
+def lr_params(fine_tune: bool) -> tuple[float, float, float, float]:
+    """(start, peak, alpha, warm-up share) of the schedule: from scratch, or continuing (--init)."""
+    if fine_tune:
+        return INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP
+    return LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP
+
+
+def learning_rate(steps: int, fine_tune: bool):
+    """Linear warm-up to the peak, then a cosine down to alpha x peak at the last step."""
+    import keras
+
+    start, peak, alpha, warmup = lr_params(fine_tune)
+    warmup_steps = max(1, int(steps * warmup))
+    return keras.optimizers.schedules.CosineDecay(
+        start, max(1, steps - warmup_steps), alpha=alpha, warmup_target=peak, warmup_steps=warmup_steps
+    )
+
+
+def evaluate(classifier, data: TrainData, seed: int):
+    """The evaluation table's figures; the marks are drawn from a seed training never uses."""
     from vision.modeling import evaluate_predictions
 
     pred = lambda x: np.argmax(classifier.probabilities(x), axis=1) if len(x) else np.zeros(0, int)  # noqa: E731
-    return evaluate_predictions(data.y_test, pred(data.x_test), pred(data.x_k_holdout), pred(data.x_other_letters))
+    marks = {kind: pred(mark_patches(kind, EVAL_MARKS_PER_KIND, seed + EVAL_MARK_SEED)) for kind in MARK_KINDS}
+    return evaluate_predictions(
+        data.y_test, pred(data.x_test), pred(data.x_k_holdout), pred(data.x_other_letters), marks
+    )
 
 
 def export(model, history: dict, data: TrainData, args: argparse.Namespace, seconds: float) -> dict:
@@ -202,10 +295,10 @@ def export(model, history: dict, data: TrainData, args: argparse.Namespace, seco
     model.save(keras_path)
     export_tflite(model, tflite_path)
     keras_clf, lite_clf = Classifier(keras_path), Classifier(tflite_path)
-    ev = evaluate(lite_clf, data)
-    agree = float(np.mean(
-        np.argmax(keras_clf.probabilities(data.x_test), 1) == np.argmax(lite_clf.probabilities(data.x_test), 1)
-    ))
+    ev = evaluate(lite_clf, data, args.seed)
+    agree = float(
+        np.mean(np.argmax(keras_clf.probabilities(data.x_test), 1) == np.argmax(lite_clf.probabilities(data.x_test), 1))
+    )
     card = model_card(model, ev, data, args, seconds, agree, len(history["loss"]))
     (args.out / config.MODEL_CARD.name).write_text(json.dumps(card, indent=2) + "\n")
     plot_curves(history, args.out / "training_curves.png")
@@ -222,27 +315,59 @@ def model_card(model, ev, data, args, seconds: float, agree: float, epochs: int)
         "name": "digit_locker_cnn",
         "classes": list(config.CLASSES),
         "outputs": list(config.CLASSES) + ["not a character"],
-        "reject_examples": f"{CLUTTER} procedural clutter patches + letters {config.REJECT_LETTERS} "
-        "when letters are given",
-        "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": "0..255 (scaled inside the model)",
-                  "polarity": "white ink on black", "layout": "fit in 20x20, centre of mass at (14, 14)"},
+        "reject_examples": reject_examples_text(len(data.x_reject)),
+        "input": {
+            "shape": [None, 28, 28, 1],
+            "dtype": "float32",
+            "range": "0..255 (scaled inside the model)",
+            "polarity": "white ink on black",
+            "layout": "fit in 20x20, centre of mass at (14, 14)",
+        },
         "output": "softmax over classes",
         "preprocessing_version": config.PREPROCESS_VERSION,
         "k_source": data.k_source,
         "datasets": data.datasets,
-        "k_holdout": {"fraction": config.K_HOLDOUT_FRACTION, "seed": args.seed, "size": len(data.x_k_holdout),
-                      "rule": "vision.data.split_k_holdout: first 20% of a seeded permutation of the K images"},
+        "k_holdout": {
+            "fraction": config.K_HOLDOUT_FRACTION,
+            "seed": args.seed,
+            "size": len(data.x_k_holdout),
+            "rule": "vision.data.split_k_holdout: first 20% of a seeded permutation of the K images",
+        },
         "evaluation": asdict(ev) | {"litert_keras_agreement_mnist_test": agree, "model_evaluated": "tflite"},
         "parameters": int(model.count_params()),
+        "init_from": None if args.init is None else {"path": args.init.name, "sha256": sha256_file(args.init)},
+        "learning_rate": lr_text(args.init is not None),
         "epochs_run": epochs,
         "epochs_max": args.epochs,
         "seed": args.seed,
         "training_seconds": round(seconds, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
-        "versions": {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
-                     "numpy": np.__version__},
+        "versions": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+        },
         "files": {p.name: sha256_file(p) for p in (keras_path, tflite_path)},
     }
+
+
+def lr_text(fine_tune: bool) -> str:
+    start, peak, alpha, warmup = lr_params(fine_tune)
+    kind = "continued from --init" if fine_tune else "from scratch"
+    return f"{kind}: Adam, {warmup:.0%} warm-up {start:g} -> {peak:g}, then cosine to {alpha * peak:g}"
+
+
+def reject_examples_text(kept: int) -> str:
+    """What the "not a character" output was trained on, for the model card."""
+    operators = " ".join(k for k in MARK_KINDS if len(k) == 1)
+    pieces = ", ".join(k for k in MARK_KINDS if len(k) > 1)
+    return (
+        f"{CLUTTER} procedural clutter patches + {OPERATORS} handwritten operators ({operators}) + "
+        f"{STRUCTURE} printed box/table pieces ({pieces}; operators and pieces get {MARK_TILT} of the "
+        f"rotation/shear augmentation and loss weight {MARK_WEIGHT}) + letters {config.REJECT_LETTERS} "
+        f"when letters are given; {kept} kept (at most {REJECT_SHARE} per training digit)"
+    )
 
 
 def plot_curves(history: dict, path: Path) -> None:
@@ -291,10 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.evaluate:
             from vision.classifier import Classifier
 
-            print(evaluate(Classifier(args.model), data).table())
+            print(evaluate(Classifier(args.model), data, args.seed).table())
             return 0
-        print(f"training on {len(data.x_train)} digits, {len(data.x_k_train)} K ({data.k_source}), "
-          f"{len(data.x_reject)} not-a-character examples")
+        print(
+            f"training on {len(data.x_train)} digits, {len(data.x_k_train)} K ({data.k_source}), "
+            f"{len(data.x_reject)} not-a-character examples" + (f", starting from {args.init}" if args.init else "")
+        )
         start = time.perf_counter()
         model, history = train(data, args)
         card = export(model, history, data, args, time.perf_counter() - start)
@@ -317,8 +444,10 @@ def evaluate_table(card: dict) -> str:
 
     ev = {k: v for k, v in card["evaluation"].items() if k in Evaluation.__dataclass_fields__}
     agree = card["evaluation"]["litert_keras_agreement_mnist_test"]
-    return (f"{Evaluation(**ev).table()}\nLiteRT/Keras agreement  {agree * 100:7.2f} %\n"
-            f"training time            {card['training_seconds']:7.1f} s\nwrote {config.MODEL_CARD.name} and models")
+    return (
+        f"{Evaluation(**ev).table()}\nLiteRT/Keras agreement  {agree * 100:7.2f} %\n"
+        f"training time            {card['training_seconds']:7.1f} s\nwrote {config.MODEL_CARD.name} and models"
+    )
 
 
 if __name__ == "__main__":

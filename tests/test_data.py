@@ -1,7 +1,20 @@
 import numpy as np
 import pytest
 
-from vision.data import DatasetError, load_letters, load_mnist, split_k_holdout, synth_k
+from vision.config import REJECT_INDEX
+from vision.data import (
+    MARK_KINDS,
+    OPERATOR_KINDS,
+    STRUCTURE_KINDS,
+    DatasetError,
+    load_letters,
+    load_mnist,
+    mark_patches,
+    operator_patches,
+    split_k_holdout,
+    structure_patches,
+    synth_k,
+)
 
 
 def test_mnist_loads_with_the_keras_layout(mnist):
@@ -36,6 +49,50 @@ def test_synthetic_k_is_mnist_like():
     assert ks.shape == (20, 28, 28) and ks.dtype == np.uint8
     assert all(k.max() > 200 for k in ks)
     assert len({k.tobytes() for k in ks}) == 20  # every one different
+
+
+@pytest.mark.parametrize("make", [operator_patches, structure_patches])
+def test_mark_patches_are_mnist_shaped_and_seeded(make):
+    a, b, other = make(24, seed=5), make(24, seed=5), make(24, seed=6)
+    assert a.shape == (24, 28, 28) and a.dtype == np.uint8
+    assert np.array_equal(a, b)  # deterministic per seed
+    assert not np.array_equal(a, other)
+    assert len({p.tobytes() for p in a}) == 24
+
+
+def test_operator_and_structure_kinds_are_split_and_complete():
+    assert set(OPERATOR_KINDS) == set("+-x/()=:#*")
+    assert set(STRUCTURE_KINDS) | set(OPERATOR_KINDS) == set(MARK_KINDS)
+    with pytest.raises(ValueError, match="unknown mark kind"):
+        mark_patches("?", 1)
+
+
+@pytest.mark.parametrize("kind", list(MARK_KINDS))
+def test_every_mark_kind_fills_the_20x20_fit(kind):
+    for patch in mark_patches(kind, 12, seed=8):
+        ys, xs = np.nonzero(patch > 40)
+        assert patch.max() == 255
+        assert 18 <= max(np.ptp(ys), np.ptp(xs)) + 1 <= 22  # the longer side fitted to 20 px, blur aside
+
+
+def _lean_from_vertical(patch: np.ndarray) -> float:
+    """Degrees between the ink's principal axis and the vertical (second moments of the patch)."""
+    ys, xs = np.nonzero(patch > 40)
+    cov = np.cov(np.stack([xs, ys]).astype(float))
+    vx, vy = np.linalg.eigh(cov)[1][:, -1]
+    return float(np.degrees(np.arctan2(abs(vx), abs(vy))))
+
+
+@pytest.mark.parametrize("kind, least", [("/", 45.0), ("-", 70.0), ("rule", 55.0)])
+def test_single_strokes_never_stand_up_like_a_1(kind, least):
+    assert min(_lean_from_vertical(p) for p in mark_patches(kind, 60, seed=9)) >= least
+
+
+def test_shipped_model_rejects_fresh_marks(classifier):
+    """Operators and box pieces from a seed training never used are "not a character"."""
+    for make in (operator_patches, structure_patches):
+        pred = np.argmax(classifier.probabilities(make(400, seed=4321)), axis=1)
+        assert np.mean(pred == REJECT_INDEX) >= 0.9
 
 
 @pytest.mark.parametrize(

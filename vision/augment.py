@@ -23,11 +23,14 @@ P_NOISE, NOISE_STD = 0.3, 18.0
 P_FADE, FADE_MIN = 0.2, 0.6  # weak strokes
 
 
-def _affine_params(n: int) -> tf.Tensor:
-    """(n, 8) projective parameters mapping output pixels to input pixels around the centre."""
+def _affine_params(n: int, tilt: tf.Tensor) -> tf.Tensor:
+    """(n, 8) projective parameters mapping output pixels to input pixels around the centre.
+
+    ``tilt`` (n,) scales each image's rotation and shear range (1 = full, 0 = upright).
+    """
     u = lambda lo, hi: tf.random.uniform([n], lo, hi)  # noqa: E731
-    angle = u(-ROTATE_DEG, ROTATE_DEG) * (math.pi / 180.0)
-    shear = u(-SHEAR, SHEAR)
+    angle = u(-ROTATE_DEG, ROTATE_DEG) * (math.pi / 180.0) * tilt
+    shear = u(-SHEAR, SHEAR) * tilt
     scale = u(*SCALE)
     aspect = u(1.0 - ASPECT, 1.0 + ASPECT)
     sx, sy = 1.0 / (scale * aspect), aspect / scale
@@ -55,12 +58,21 @@ def _gaussian_kernel(sigma: float) -> tf.Tensor:
     return tf.reshape(k2 / tf.reduce_sum(k2), [5, 5, 1, 1])
 
 
-def augment_batch(images: tf.Tensor) -> tf.Tensor:
-    """float32 (N, 28, 28, 1) in 0..255 -> the same batch, randomly distorted like camera crops."""
+def augment_batch(images: tf.Tensor, tilt: tf.Tensor | None = None) -> tf.Tensor:
+    """float32 (N, 28, 28, 1) in 0..255 -> the same batch, randomly distorted like camera crops.
+
+    ``tilt`` (N,) float32 scales rotation and shear per image (default 1): marks whose angle is
+    what sets them apart from a digit (a ``/`` from a 1) are drawn at their angles and kept there.
+    """
     n = tf.shape(images)[0]
+    tilt = tf.ones([n]) if tilt is None else tf.cast(tilt, tf.float32)
     x = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=_affine_params(n), output_shape=[28, 28],
-        fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT",
+        images=images,
+        transforms=_affine_params(n, tilt),
+        output_shape=[28, 28],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="CONSTANT",
     )
     dilated = tf.nn.max_pool2d(x, 3, 1, "SAME")
     x = _pick(x, 0.5 * x + 0.5 * dilated, P_DILATE)

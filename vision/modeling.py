@@ -69,6 +69,12 @@ class Evaluation:
     k_holdout_size: int = 0
     other_letters_called_k: float | None = None
     confusion: list[list[int]] = field(default_factory=list)
+    marks_rejected: dict[str, float] | None = None  # per kind of fresh operator / box piece
+
+    @property
+    def marks_rejected_all(self) -> float | None:
+        """Share of all fresh marks rejected (the kinds are drawn in equal numbers)."""
+        return float(np.mean(list(self.marks_rejected.values()))) if self.marks_rejected else None
 
     def table(self) -> str:
         rows = [f"MNIST test accuracy      {self.mnist_accuracy * 100:7.2f} %"]
@@ -80,19 +86,26 @@ class Evaluation:
             rows.append(f"K precision              {self.k_precision * 100:7.2f} %")
         if self.other_letters_called_k is not None:
             rows.append(f"unseen letters called K  {self.other_letters_called_k * 100:7.2f} %")
+        if self.marks_rejected:
+            rows.append(f"fresh marks rejected     {self.marks_rejected_all * 100:7.2f} %")
+            rows += [f"  {kind:<22} {share * 100:7.2f} %" for kind, share in self.marks_rejected.items()]
         return "\n".join(rows)
 
 
 def evaluate_predictions(
-    y_test: np.ndarray, pred_test: np.ndarray, pred_k: np.ndarray | None = None,
+    y_test: np.ndarray,
+    pred_test: np.ndarray,
+    pred_k: np.ndarray | None = None,
     pred_other_letters: np.ndarray | None = None,
+    pred_marks: dict[str, np.ndarray] | None = None,
 ) -> Evaluation:
-    """Metrics from predicted class indices: MNIST test, real K hold-out, other letters."""
+    """Metrics from predicted class indices: MNIST test, real K hold-out, other letters, marks.
+
+    ``pred_marks`` maps a mark kind (operator or box piece, never trained on) to its predictions.
+    """
     confusion = np.zeros((NUM_OUTPUTS, NUM_OUTPUTS), np.int64)
     np.add.at(confusion, (y_test.astype(int), pred_test.astype(int)), 1)
-    per_class = {
-        CLASSES[c]: float(np.mean(pred_test[y_test == c] == c)) for c in range(10) if np.any(y_test == c)
-    }
+    per_class = {CLASSES[c]: float(np.mean(pred_test[y_test == c] == c)) for c in range(10) if np.any(y_test == c)}
     called_k = int(np.sum(pred_test == K_INDEX))
     rejected = int(np.sum(pred_test == REJECT_INDEX))
     ev = Evaluation(float(np.mean(pred_test == y_test)), per_class, called_k, rejected, confusion=confusion.tolist())
@@ -104,6 +117,8 @@ def evaluate_predictions(
         ev.k_precision = tp / (tp + called_k) if tp + called_k else 0.0
     if pred_other_letters is not None and len(pred_other_letters):
         ev.other_letters_called_k = float(np.mean(pred_other_letters == K_INDEX))
+    if pred_marks:
+        ev.marks_rejected = {kind: float(np.mean(p == REJECT_INDEX)) for kind, p in pred_marks.items()}
     return ev
 
 
