@@ -36,14 +36,21 @@ def test_no_cut_leaves_a_sliver_as_a_character():
 
 
 def test_choose_prefers_a_sure_cut_to_an_unsure_whole():
-    assert choose(_probs(0, 0.6), [np.stack([_probs(9), _probs(0)])]) == 0
-    assert choose(_probs(0, 0.99), [np.stack([_probs(1), _probs(1)])]) is None  # a sure wide 0 stays
+    assert choose(_probs(0, 0.6), [np.stack([_probs(9), _probs(0)])], width=1.6) == 0
+    assert choose(_probs(0, 0.99), [np.stack([_probs(1), _probs(1)])], width=1.2) is None  # a sure wide 0 stays
+
+
+def test_a_crop_barely_wider_than_a_character_stays_whole_unless_the_cut_is_sure():
+    """An 8 whose bottom a rule cut off reads 0.46 as an 8, and its halves 0.91 as 6, 0.86 as 3."""
+    eight = _probs(8, 0.46)
+    assert choose(eight, [np.stack([_probs(6, 0.91), _probs(3, 0.86)])], width=1.1) is None
+    assert choose(eight, [np.stack([_probs(9, 0.99), _probs(0, 0.99)])], width=1.05) == 0  # "90"
 
 
 def test_a_non_character_part_counts_but_a_cut_into_nothing_does_not():
     plus_seven = np.stack([_probs(None), _probs(7)])
-    assert choose(_probs(None, 0.7), [plus_seven]) == 0
-    assert choose(_probs(None, 0.7), [np.stack([_probs(None), _probs(None)])]) is None
+    assert choose(_probs(None, 0.7), [plus_seven], width=1.6) == 0
+    assert choose(_probs(None, 0.7), [np.stack([_probs(None), _probs(None)])], width=1.6) is None
 
 
 def test_two_touching_digits_read_as_two(classifier, rng):

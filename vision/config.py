@@ -219,7 +219,8 @@ SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in thre
 SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
 SPLIT_BLOB_ERODE = 0.2  # x char height: an erosion this wide leaves nothing of pen strokes...
 SPLIT_BLOB_CORE = 0.1  # ...while a shadow or smudge keeps more than this share: never cut
-SPLIT_PART_CONFIDENCE = 0.8  # every character a cut gives must be read at least this surely
+SPLIT_PART_CONFIDENCE = 0.9  # every character a cut gives must be read at least this surely
+SPLIT_NARROW_MARGIN = 0.5  # per char height below SPLIT_WIDE, a cut must read this much surer
 SPLIT_WIDE = 1.5  # x char height: a crop this wide is two characters or more, not one mark
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 
