@@ -82,7 +82,7 @@ def ink_image(frame: np.ndarray, gray: np.ndarray, polarity: str) -> np.ndarray:
     base = gray if polarity == "dark" else 255 - gray
     if frame.ndim == 2 or frame.shape[2] == 1:
         return base
-    if _colour_gain(_probe(frame), polarity) <= C.COLOUR_INK_GAIN:
+    if _colour_gain(_probe(frame), _probe(base), polarity) <= C.COLOUR_INK_GAIN:
         return base
     return _extreme_channel(frame, polarity)
 
@@ -93,11 +93,9 @@ def _extreme_channel(frame: np.ndarray, polarity: str) -> np.ndarray:
     return cv2.min(cv2.min(b, g), r) if polarity == "dark" else 255 - cv2.max(cv2.max(b, g), r)
 
 
-def _colour_gain(small: np.ndarray, polarity: str) -> float:
+def _colour_gain(small: np.ndarray, gray: np.ndarray, polarity: str) -> float:
     """How much further the darkest pixels lie from the paper in the darkest channel than in
-    gray: (median - 1st percentile) of each, as a ratio."""
-    gray = cv2.cvtColor(small[..., :3], cv2.COLOR_BGR2GRAY)
-    gray = gray if polarity == "dark" else 255 - gray
+    gray (``gray`` the same thumbnail, ink dark): (median - 1st percentile) of each, as a ratio."""
     spans = []
     for img in (_extreme_channel(small, polarity), gray):
         cum = np.cumsum(cv2.calcHist([img], [0], None, [256], [0, 256]).ravel())
@@ -518,6 +516,10 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
     if crop.size == 0:
         return False
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
+    # Skin needs SKIN_SHARE of the box's non-ink pixels at SKIN_MIN_SATURATION: with ink covering
+    # at most 70% of a box, the box's mean saturation is then at least this (most crops stop here).
+    if cv2.mean(hsv)[1] < 0.3 * C.SKIN_SHARE * C.SKIN_MIN_SATURATION:
+        return False
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     skin = ((hue <= C.SKIN_HUE_MAX) | (hue >= 255 - C.SKIN_HUE_WRAP)) & (sat >= C.SKIN_MIN_SATURATION)
     skin &= val >= C.SKIN_MIN_VALUE
