@@ -272,26 +272,10 @@ def segment(
     contrast = ink_contrast(ink)
     labels, lut, comps = _threshold(contrast)
     t1 = time.perf_counter()
-    groups, angle, height = _group_components(comps, min(gray.shape))
-    make_mask = lambda: np.take(lut, labels)  # noqa: E731 - the debug view's ink mask, built on demand
-    mask = removed = None
-    if _has_page_lines(comps.raw, gray.shape):
-        # Rules joined with everything written on them: no character can be measured yet, so
-        # the kernels are a share of the frame; characters are measured once they are apart.
-        side = max(gray.shape)
-        lengths = (C.PAGE_KERNEL_ALONG * side, C.PAGE_KERNEL_ACROSS * side)
-        mask, removed = remove_structure(make_mask(), angle, lengths, None)
-        comps = _components(mask)
-        groups, angle, height = _group_components(comps, min(gray.shape))
-    # Characters measured: shorter rules go, and cell borders between any removed rules.
-    if len(comps.stats) and (removed is not None or _has_long_components(comps.raw, height)):
-        length = C.LINE_MIN_LENGTH * height
-        src = make_mask() if mask is None else mask
-        mask, _ = remove_structure(src, angle, (length, length), height, removed)
-        comps = _components(mask)
-        groups, angle, height = _group_components(comps, min(gray.shape))
+    make_mask = lambda: np.take(lut, labels)  # noqa: E731 - the ink mask, built only when needed
+    mask, comps, (groups, angle, height) = _without_structure(make_mask, comps, gray.shape)
     if mask is not None:
-        make_mask = lambda: mask  # noqa: E731
+        make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
@@ -304,6 +288,33 @@ def segment(
     return Segmentation(
         boxes, patches, extents, angle, height / scale, used, make_mask, splits, split_patches, too_wide
     )
+
+
+def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape: tuple[int, int]):
+    """Printed structure out of the ink mask (``make_mask`` builds it: a frame with no long lines
+    never pays for it); returns the cleaned mask (None when nothing was removed), its components
+    and their (groups, angle, height).
+
+    Rules joined with everything written on them go first, with kernels a share of the frame
+    (no character can be measured yet); once characters are measured, shorter rules go, and
+    cell borders between any removed rules.
+    """
+    side = min(shape)
+    grouped = _group_components(comps, side)
+    cleaned = removed = None
+    if _has_page_lines(comps.raw, shape):
+        lengths = (C.PAGE_KERNEL_ALONG * max(shape), C.PAGE_KERNEL_ACROSS * max(shape))
+        cleaned, removed = remove_structure(make_mask(), grouped[1], lengths, None)
+        comps = _components(cleaned)
+        grouped = _group_components(comps, side)
+    _, angle, height = grouped
+    if len(comps.stats) and (removed is not None or _has_long_components(comps.raw, height)):
+        length = C.LINE_MIN_LENGTH * height
+        source = make_mask() if cleaned is None else cleaned
+        cleaned, _ = remove_structure(source, angle, (length, length), height, removed)
+        comps = _components(cleaned)
+        grouped = _group_components(comps, side)
+    return cleaned, comps, grouped
 
 
 @dataclass
