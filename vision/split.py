@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vision import config as C
+from vision.types import Box
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class SplitOption:
 
     group: int
     rows: tuple[int, ...]
-    boxes: tuple  # tuple[Box, ...]
+    boxes: tuple[Box, ...]
     extents: tuple[float, ...]
 
 
