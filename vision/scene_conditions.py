@@ -437,12 +437,7 @@ def _ruled(glyphs: list, labels: list, rng: np.random.Generator) -> Scene:
     lengths = _row_lengths(n, rng, max_rows=3)
     pitch = float(rng.uniform(*_RULE_PITCH))
     every = 2 if rng.random() < _RULE_SKIP_SHARE else 1
-    paper = partial(_ruled_paper, pitch=pitch, thickness=_line_px(extras["size"], rng), rng=_fork(rng))
-    style = SceneStyle(
-        row_lengths=lengths, row_pitch=every * pitch, lefts=_flowing(rng.uniform(*_GAP, n), lengths),
-        on_baseline=True, paper=paper,
-    )  # fmt: skip
-    return _truth(_render(glyphs, labels, rng, extras, style, char_height=_char_height(extras, rng)))
+    return _on_printed_paper(glyphs, labels, rng, extras, lengths, every * pitch, partial(_ruled_paper, pitch=pitch))
 
 
 def _ruled_paper(sheet: Sheet, pitch: float, thickness: int, rng: np.random.Generator) -> list[Print]:
@@ -464,11 +459,16 @@ def _squared(glyphs: list, labels: list, rng: np.random.Generator) -> Scene:
     lengths = _row_lengths(n, rng, max_rows=3)
     cell = float(rng.uniform(*_GRID_CELL))
     cells_per_row = max(2, round(rng.uniform(*_GRID_ROW_PITCH) / cell))
-    paper = partial(_grid_paper, cell=cell, thickness=_line_px(extras["size"], rng), rng=_fork(rng))
-    style = SceneStyle(
-        row_lengths=lengths, row_pitch=cells_per_row * cell, lefts=_flowing(rng.uniform(*_GAP, n), lengths),
-        on_baseline=True, paper=paper,
-    )  # fmt: skip
+    grid = partial(_grid_paper, cell=cell)
+    return _on_printed_paper(glyphs, labels, rng, extras, lengths, cells_per_row * cell, grid)
+
+
+def _on_printed_paper(glyphs: list, labels: list, rng, extras: dict, lengths, row_pitch: float, paper) -> Scene:
+    """Rows flowing from the left margin, digits on the baseline, over ``paper`` (a printer
+    taking the sheet, the line thickness and its own random stream)."""
+    paper = partial(paper, thickness=_line_px(extras["size"], rng), rng=_fork(rng))
+    lefts = _flowing(rng.uniform(*_GAP, len(labels)), lengths)
+    style = SceneStyle(row_lengths=lengths, row_pitch=row_pitch, lefts=lefts, on_baseline=True, paper=paper)
     return _truth(_render(glyphs, labels, rng, extras, style, char_height=_char_height(extras, rng)))
 
 
