@@ -41,6 +41,7 @@ def read_frame(
     bigger = _side_for_small_writing(frame.shape, seg, max_side)
     if bigger:
         seg = segment(frame, seg.polarity, timings, bigger)
+        max_side = bigger
     t1 = time.perf_counter()
     batch = seg.patches if not seg.splits else np.concatenate([seg.patches, seg.split_patches])
     seg, probs = apply_splits(seg, classifier.probabilities(batch))

@@ -499,12 +499,17 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     if long_side / short_side > C.LINE_ASPECT and long_side > C.LINE_MIN_LENGTH * height:
         return False  # ruled line, paper edge
     candidate = along <= C.SPLIT_MAX_WIDTH * height and across >= C.SPLIT_MIN_ACROSS * height
-    if along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height and not candidate:
+    if _too_wide(along, across, height) and not candidate:
         return False  # horizontal stroke or scribble wider than any character (touching ones are cut)
     if across > C.MAX_CHAR_TALL * height:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
+
+
+def _too_wide(along: float, across: float, height: float) -> bool:
+    """Wider than any one character: a dash, a scribble, or characters touching."""
+    return along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height
 
 
 def _groups_angle(groups: list[list[int]], comps: _Comps, height: float, fallback: float) -> float:
@@ -561,7 +566,7 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
         along, across = (x1 - x0) * c + (y1 - y0) * s, (y1 - y0) * c + (x1 - x0) * s
         extents.append(along / scale)
-        wide.append(along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height)
+        wide.append(_too_wide(along, across, height))
         if may_cut and along > C.SPLIT_MIN_WIDTH * height and _is_strokes(own, height):
             cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s))
     arr = np.stack(patches) if patches else np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
