@@ -67,6 +67,12 @@ DEBUG_SEPARATOR_PX = 4  # gap between the mask and the patch grid
 OVERLAY_MIN_FIT_SCALE = 0.3  # smallest scale a long line may shrink to so it fits the width
 OVERLAY_PANEL_ALPHA = 0.8  # the help panel hides more of the video: it is read, not glanced at
 
+# Snapshots (vision/snapshots.py): they show the card and the typed characters, kept like the PIN.
+SNAPSHOT_DIR_MODE = 0o700  # the folder: owner only
+SNAPSHOT_FILE_MODE = 0o600  # each image: owner read/write
+SNAPSHOT_NAME_TRIES = 100  # snapshots of one frame within one second before giving up
+SNAPSHOT_NOTICE_S = 4.0  # seconds "snapshot saved to ..." stays on screen
+
 # --- PIN entry and lock (vision/pin.py) --------------------------------------------------
 PIN_ALPHABET = "".join(CLASSES)  # what the recognizer can type: "0123456789K"
 PIN_MIN_LENGTH = 4  # shorter PINs are guessed too easily even with the lockout below

@@ -19,6 +19,7 @@ from vision import config as C
 from vision.overlay import Hud, debug_view, draw
 from vision.pin import Event, Locker, held_card
 from vision.pipeline import ProbabilityModel, live_side, read_frame
+from vision.snapshots import save_snapshot
 from vision.types import Detection, FrameResult
 
 MASK_CHAR = "*"  # live output shows that a character is there, never which
@@ -39,12 +40,21 @@ class Action(enum.Enum):
 
 
 _KEYS = {
-    ord("r"): Action.RESET, 8: Action.BACKSPACE, 127: Action.BACKSPACE, 13: Action.SUBMIT,
-    10: Action.SUBMIT, ord("m"): Action.TOGGLE_MODE, ord("p"): Action.CYCLE_POLARITY,
-    ord("d"): Action.TOGGLE_DEBUG, ord("s"): Action.SNAPSHOT, ord("h"): Action.TOGGLE_HELP,
-    ord("q"): Action.QUIT, 27: Action.QUIT,
+    ord("r"): Action.RESET,
+    8: Action.BACKSPACE,
+    127: Action.BACKSPACE,
+    13: Action.SUBMIT,
+    10: Action.SUBMIT,
+    ord("m"): Action.TOGGLE_MODE,
+    ord("p"): Action.CYCLE_POLARITY,
+    ord("d"): Action.TOGGLE_DEBUG,
+    ord("s"): Action.SNAPSHOT,
+    ord("h"): Action.TOGGLE_HELP,
+    ord("q"): Action.QUIT,
+    27: Action.QUIT,
     # X11 keysyms, which the GTK back-end (and Qt, for keys without an ASCII code) returns.
-    0xFF08: Action.BACKSPACE, 0xFF8D: Action.SUBMIT,
+    0xFF08: Action.BACKSPACE,
+    0xFF8D: Action.SUBMIT,
 }
 
 
@@ -75,13 +85,16 @@ class LiveSession:
     _last_tick: float | None = field(default=None, repr=False)
     _last: FrameResult | None = field(default=None, repr=False)
     _frame: np.ndarray | None = field(default=None, repr=False)
+    _now: float = field(default=0.0, repr=False)
+    _notice: str = field(default="", repr=False)  # a snapshot's on-screen note, until _notice_until
+    _notice_until: float = field(default=0.0, repr=False)
 
     def step(self, frame: np.ndarray, index: int, now: float) -> tuple[FrameResult, list[Event]]:
         """Read one frame and feed the PIN entry; ``now`` is the frame's time in seconds."""
         side = live_side(frame.shape, self._last)
         result = read_frame(frame, self.classifier, self.polarity, index, max_side=side)
         events = self.locker.update(result.detections, result.lines, now)
-        self._last, self._frame = result, frame
+        self._last, self._frame, self._now = result, frame, now
         self._tick()
         return result, events
 
@@ -126,33 +139,44 @@ class LiveSession:
         view = self.locker.view
         card = held_card(self._last.detections) if self._last and view.candidate_progress is not None else None
         return Hud(
-            mode=view.mode, polarity=self.polarity, polarity_used=self._last.polarity if self._last else "dark",
-            buffer_len=view.buffer_len, pin_len=view.pin_len, candidate_progress=view.candidate_progress,
-            candidate_box=card.box if card else None, state=view.state, lockout_remaining=view.lockout_remaining,
-            fps=self.fps, message=view.message, show_help=self.show_help, demo_note=self.demo_note,
+            mode=view.mode,
+            polarity=self.polarity,
+            polarity_used=self._last.polarity if self._last else "dark",
+            buffer_len=view.buffer_len,
+            pin_len=view.pin_len,
+            candidate_progress=view.candidate_progress,
+            candidate_box=card.box if card else None,
+            state=view.state,
+            lockout_remaining=view.lockout_remaining,
+            fps=self.fps,
+            message=self._notice if self._now < self._notice_until else view.message,
+            show_help=self.show_help,
+            demo_note=self.demo_note,
         )
 
-    def snapshot(self) -> Path:
-        """Save the current frame and the patches the model saw; names hold a timestamp and the
-        frame index only. Raises OSError when the files cannot be written."""
+    def snapshot(self) -> list[Path]:
+        """Save the current frame and the patches the model saw, owner-only (vision/snapshots.py).
+
+        Returns the files written; raises OSError when they cannot be written.
+        """
         if self._frame is None or self._last is None:
             raise RuntimeError("snapshot() before the first step()")
-        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
-        stem = self.snapshot_dir / f"{time.strftime('snapshot-%Y%m%d-%H%M%S')}-{self._last.index:06d}"
-        images = [(Path(f"{stem}.png"), self._frame)]
-        if self._last.patches is not None and len(self._last.patches):
-            images.append((Path(f"{stem}-patches.png"), np.hstack(list(self._last.patches))))
-        for path, image in images:
-            if not cv2.imwrite(str(path), image):
-                raise OSError(f"cannot write {path}")
-        return images[0][0]
+        return save_snapshot(self.snapshot_dir, self._last.index, self._frame, self._last.patches)
 
     def _save_snapshot(self) -> Event:
-        """snapshot() as an event: a full disk must not end the session."""
+        """snapshot() as an event and an on-screen note: a full disk must not end the session."""
         try:
-            return self._note("snapshot", f"snapshot saved: {self.snapshot()}")
+            paths = self.snapshot()
         except (OSError, cv2.error) as exc:
+            self._show("snapshot failed (see the terminal)")
             return self._note("snapshot", f"snapshot failed: {exc}")
+        self._show(f"snapshot saved to {self.snapshot_dir}/ (private)")
+        what = "frame and patches" if len(paths) > 1 else "frame"
+        return self._note("snapshot", f"snapshot saved: {paths[0]} ({what}; owner-only, shows the typed characters)")
+
+    def _show(self, notice: str) -> None:
+        """Put ``notice`` on screen in place of the lock's message for a few seconds of video."""
+        self._notice, self._notice_until = notice, self._now + C.SNAPSHOT_NOTICE_S
 
     def _note(self, kind: str, message: str) -> Event:
         return Event(kind, self.locker.view.buffer_len, message)
@@ -167,8 +191,10 @@ class LiveSession:
 
 def masked_detections(detections: tuple[Detection, ...]) -> list[Detection]:
     """Detections with the character hidden, for everything the live locker shows or prints."""
-    return [Detection(MASK_CHAR if d.char != C.REJECT_CHAR else d.char, d.confidence, d.box, d.row, d.col,
-                      d.gap_before) for d in detections]
+    return [
+        Detection(MASK_CHAR if d.char != C.REJECT_CHAR else d.char, d.confidence, d.box, d.row, d.col, d.gap_before)
+        for d in detections
+    ]
 
 
 def live_json(result: FrameResult, locker: Locker, events: list[Event]) -> dict:
