@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     _quiet_libraries(args.verbose)
     from vision.classifier import ModelError
-    from vision.pin import LockConfigError, WeakPinError
+    from vision.lockstore import LockConfigError, WeakPinError
     from vision.sources import SourceError
 
     if args.set_pin:
@@ -147,8 +147,8 @@ def _quiet_libraries(verbose: bool) -> None:
 
 def set_pin(args: argparse.Namespace) -> int:
     """Ask for the PIN twice (hidden on a terminal, from stdin otherwise) and store its hash."""
-    from vision.pin import Lock, LockConfigError, WeakPinError, validate_pin
-    from vision.pin import default_config_path as default_path
+    from vision.lockstore import Lock, LockConfigError, WeakPinError, validate_pin
+    from vision.lockstore import default_config_path as default_path
 
     path = args.config or default_path()
     try:
@@ -221,7 +221,8 @@ def make_locker(args: argparse.Namespace, kind: str) -> tuple[Locker, str]:
     demo must never throttle the user's real lock. The demo PIN itself is never shown or printed
     (the cards on screen spell it).
     """
-    from vision.pin import Lock, Locker, default_config_path
+    from vision.lockstore import Lock, default_config_path
+    from vision.pin import Locker
 
     demo = "demo: the built-in demo PIN unlocks, not yours"
     if kind == "demo" and args.config is None:

@@ -23,7 +23,7 @@ import recognize_live
 import vision.sources
 from vision import config
 from vision.live import Action
-from vision.pin import Lock, Verdict
+from vision.lockstore import Lock, Verdict
 from vision.sources import open_source
 
 PHOTO = "niraj-dudani_1.jpeg"  # one row, label 7899777743

@@ -21,7 +21,8 @@ from vision import config
 from vision import live as livemod
 from vision.live import Action, LiveSession, action_for_key, live_json
 from vision.live import masked_detections as masked
-from vision.pin import Lock, Locker, Verdict
+from vision.lockstore import Lock, Verdict
+from vision.pin import Locker
 from vision.scenes import demo_frames, demo_schedule
 from vision.types import Box, Detection
 

@@ -41,8 +41,9 @@ import numpy as np
 
 from vision import config as C
 from vision.evaluate import read_labels
+from vision.lockstore import Lock
 from vision.overlay import Hud, draw
-from vision.pin import Lock, Locker
+from vision.pin import Locker
 from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.scenes import hershey_glyph, render_scene
 from vision.sources import read_image

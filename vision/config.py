@@ -79,9 +79,11 @@ PIN_MIN_LENGTH = 4  # shorter PINs are guessed too easily even with the lockout 
 PIN_MAX_LENGTH = 8  # more is tedious to hold up card by card
 SET_PIN_COMMAND = "python recognize_live.py --set-pin"  # shown to the user when no PIN is set
 
-# scrypt work factors: about 16 MiB and tens of milliseconds per check, slow for a brute force of the
-# stolen lock file, still instant for a person at the camera.
-SCRYPT_N = 2**14
+# scrypt work factors for new PINs: 64 MiB and about 0.22 s per check on one core of the reference
+# machine (n=2**14 was 39 ms): slow for a brute force of a stolen lock file, unnoticed at a door.
+# A file keeps the parameters it was hashed with, so older files still open (and are re-hashed at
+# this cost on the next right PIN).
+SCRYPT_N = 2**16
 SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_DKLEN = 32  # bytes of derived hash
@@ -238,3 +240,26 @@ SKIN_MIN_SATURATION = 80  # of 255: white paper under warm light stays below abo
 SKIN_MIN_VALUE = 60  # darker than this is shadow, whatever its hue
 SKIN_SHARE = 0.3  # a candidate whose box is this much skin lies on a finger (a fingertip over a
 # card's edge fills about half its box; orange ink strokes fill far less of theirs)
+
+# --- Lock file bounds and locking (vision/lockstore.py) ----------------------------------
+# Every number in a lock file is checked against these at load, so a tampered or damaged file is
+# refused with one line (exit 2) instead of overflowing or freezing a check after the PIN is typed.
+LOCK_FILE_MAX_BYTES = 4096  # ours is about 350 bytes; a bigger file is not read, let alone parsed
+LOCK_MAX_EPOCH_S = 4_102_444_800  # 2100-01-01 UTC: a lockout_until beyond it is corrupt
+SCRYPT_N_MIN = 2**10  # below this scrypt is no slow hash at all (tests use it, explicitly)
+SCRYPT_N_MAX = 2**20
+SCRYPT_R_MAX = 32
+SCRYPT_P_MAX = 16
+SCRYPT_MAX_MEMORY_BYTES = 2**28  # 256 MiB (4x the default's 64 MiB): 128 * n * r must fit
+SCRYPT_MAX_WORK = 2**21  # n * r * p, 4x the default: about 0.9 s a check on the reference machine
+SCRYPT_DKLEN_MIN = 16  # bytes of derived hash
+SCRYPT_DKLEN_MAX = 64
+PIN_SALT_MIN_BYTES = 8
+PIN_SALT_MAX_BYTES = 64
+LOCK_SUFFIX = ".lock"  # sibling file held under flock: the lock file itself is replaced by rename
+LOCK_WAIT_S = 10.0  # a check waits this long for another process's check (at most ~2 s at the cap)
+LOCK_POLL_S = 0.01  # retry interval while another process holds the lock
+
+# Headless feedback while locked out: the time left is announced when the lockout starts and
+# again as it drops to each of these many seconds, not every frame.
+LOCKOUT_NOTICE_AT_S: tuple[int, ...] = (1800, 900, 600, 300, 120, 60, 30, 10)

@@ -1,4 +1,4 @@
-"""PIN entry and lock: a state machine fed detections and the time, a salted slow hash, throttling.
+"""PIN entry: a state machine fed detections and the time, checked against a ``lockstore.Lock``.
 
 Nothing here reads a clock on its own except ``Locker``'s injectable ``wall_clock``; every method
 whose answer depends on time takes ``now``, so tests drive time without sleeping.
@@ -6,387 +6,35 @@ Two clocks, on purpose:
 
 * ``now`` given to ``Locker.update`` / ``backspace`` / ``reset`` / ``submit`` is monotonic
   (``time.monotonic``): hold times and how long a verdict shows must not jump when the clock is set.
-* The lockout is stored as wall-clock epoch seconds (``time.time``) because it must survive a
-  restart, and a monotonic clock starts again with the machine.
+* Lock checks and lockouts use ``wall_clock()`` (``time.time``), because the lock file keeps the
+  lockout across restarts and a monotonic clock starts again with the machine.
 
-Throttling of consecutive wrong PINs (saved to the lock file at each change, so restarting is no way
-around it): failures 1-2 cost nothing; the 3rd locks out for 30 s; each further one doubles the
-lockout (60, 120, ... 1920 s at the 9th), one attempt being allowed after each lockout ends; the
-10th disables the lock until a new PIN is set with ``python recognize_live.py --set-pin``.
-A correct PIN resets the count.
+Someone watching a headless run sees only events, so the locker turns changes it did not cause
+itself (a lockout running out, another process locking out or setting a PIN) into events too, and
+repeats the time left of a lockout only at a few milestones (``LOCKOUT_NOTICE_AT_S``).
 
 The PIN is never logged, printed, put in a repr, an event or a view: while typed it lives only in
-``Locker._buffer``, and the lock keeps only its scrypt hash. (Python cannot wipe a string from
-memory; we only keep no reference longer than needed.)
+``Locker._buffer``. (Python cannot wipe a string from memory; we only keep no reference longer than
+needed.)
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import dataclasses
-import hashlib
-import hmac
-import itertools
-import json
 import logging
 import math
-import os
-import secrets
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from vision import config
+from vision.lockstore import Lock, Verdict, lockout_duration
 from vision.types import Detection
 
 log = logging.getLogger(__name__)
 
 MODES: tuple[str, ...] = ("sequential", "row")
-
-
-class WeakPinError(ValueError):
-    """The PIN is malformed or too easy to guess; the one-line message never holds the PIN."""
-
-
-class LockConfigError(RuntimeError):
-    """The lock file cannot be read, parsed or written. It is never overwritten to 'repair' it."""
-
-
-class Verdict(StrEnum):
-    """Outcome of ``Lock.check``; the last three are refusals that never look at the PIN."""
-
-    GRANTED = "granted"
-    DENIED = "denied"
-    LOCKED_OUT = "locked_out"
-    DISABLED = "disabled"
-    NO_PIN = "no_pin"
-
-
-# --- PIN rules and hashing -------------------------------------------------------------------
-
-
-def validate_pin(pin: str) -> str:
-    """Return ``pin`` normalised (``k`` -> ``K``) or raise WeakPinError.
-
-    Length and alphabet are what the recognizer can type; a repeated character and a straight run
-    are refused because they are the first guesses anyone tries.
-    """
-    if not isinstance(pin, str):
-        raise WeakPinError("PIN must be text")
-    pin = pin.replace("k", "K")
-    lo, hi = config.PIN_MIN_LENGTH, config.PIN_MAX_LENGTH
-    if not lo <= len(pin) <= hi:
-        raise WeakPinError(f"PIN must have {lo} to {hi} characters, not {len(pin)}")
-    if any(c not in config.PIN_ALPHABET for c in pin):
-        raise WeakPinError("PIN may only use the digits 0-9 and the letter K")
-    if len(set(pin)) == 1:
-        raise WeakPinError("PIN must not be one character repeated")
-    if _is_straight_run(pin):
-        raise WeakPinError("PIN must not be a straight run of digits, up or down")
-    return pin
-
-
-def _is_straight_run(pin: str) -> bool:
-    """True for 1234, 9876 and keypad wrap-arounds like 7890 or 2109 (0 follows 9 on a keypad)."""
-    if not pin.isdigit():
-        return False
-    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
-    return steps in ({1}, {9})
-
-
-def lockout_duration(failures: int) -> float:
-    """Seconds locked out after ``failures`` consecutive wrong PINs: 0 below the threshold, then
-    LOCKOUT_BASE_S doubling with each further failure (30, 60, 120, ...)."""
-    if failures < config.LOCKOUT_AFTER_FAILURES:
-        return 0.0
-    return config.LOCKOUT_BASE_S * 2.0 ** (failures - config.LOCKOUT_AFTER_FAILURES)
-
-
-def default_config_path() -> Path:
-    """``$XDG_CONFIG_HOME/digit-locker/lock.json``, else ``~/.config/digit-locker/lock.json``.
-
-    A relative XDG_CONFIG_HOME is ignored, as the XDG spec says, so the file never depends on the
-    working directory.
-    """
-    xdg = os.environ.get("XDG_CONFIG_HOME", "")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"
-    return base / config.LOCK_DIR_NAME / config.LOCK_FILE_NAME
-
-
-def _default_kdf() -> dict[str, Any]:
-    return {
-        "name": "scrypt",
-        "n": config.SCRYPT_N,
-        "r": config.SCRYPT_R,
-        "p": config.SCRYPT_P,
-        "dklen": config.SCRYPT_DKLEN,
-    }
-
-
-def _derive(pin: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
-    """scrypt hash of ``pin``; ``maxmem`` is sized from the parameters so a file's own kdf loads."""
-    n, r, p = kdf["n"], kdf["r"], kdf["p"]
-    maxmem = 128 * r * (n + p + 2) + 2**20
-    return hashlib.scrypt(
-        pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=kdf["dklen"], maxmem=maxmem
-    )
-
-
-# --- Lock file state -------------------------------------------------------------------------
-
-
-def _get(data: Any, key: str, kind: type | tuple[type, ...]) -> Any:
-    """``data[key]`` checked against ``kind``; bool is refused where a number is expected."""
-    value = data[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise TypeError(f"field {key!r} has the wrong type")
-    return value
-
-
-def _parse_kdf(kdf: Any) -> dict[str, Any]:
-    """The file's scrypt parameters, bounded so a tampered file cannot demand gigabytes."""
-    if _get(kdf, "name", str) != "scrypt":
-        raise ValueError("unknown key derivation function")
-    n, r, p, dklen = (_get(kdf, k, int) for k in ("n", "r", "p", "dklen"))
-    if not (2 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
-        raise ValueError("scrypt parameters out of range")
-    if not 16 <= dklen <= 64:
-        raise ValueError("scrypt hash length out of range")
-    return {"name": "scrypt", "n": n, "r": r, "p": p, "dklen": dklen}
-
-
-def _b64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-@dataclass
-class _LockState:
-    """What the lock file holds. Salt and hash stay out of repr: they are not the PIN, but they are
-    all an offline brute force needs."""
-
-    kdf: dict[str, Any] = field(default_factory=_default_kdf)
-    salt: bytes | None = field(default=None, repr=False)
-    digest: bytes | None = field(default=None, repr=False)
-    pin_length: int | None = None
-    failures: int = 0
-    lockout_until: float = 0.0
-    disabled: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": config.LOCK_FILE_VERSION,
-            "kdf": self.kdf,
-            "salt": base64.b64encode(self.salt or b"").decode("ascii"),
-            "hash": base64.b64encode(self.digest or b"").decode("ascii"),
-            "pin_length": self.pin_length,
-            "failures": self.failures,
-            "lockout_until": self.lockout_until,
-            "disabled": self.disabled,
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> _LockState:
-        """Parse and check every field; any surprise raises ValueError, KeyError or TypeError."""
-        if _get(data, "version", int) != config.LOCK_FILE_VERSION:
-            raise ValueError("unknown lock file version")
-        kdf = _parse_kdf(_get(data, "kdf", dict))
-        salt, digest = _b64(_get(data, "salt", str)), _b64(_get(data, "hash", str))
-        if len(salt) < 8 or len(digest) != kdf["dklen"]:
-            raise ValueError("salt or hash has the wrong length")
-        pin_length = _get(data, "pin_length", int)
-        if not config.PIN_MIN_LENGTH <= pin_length <= config.PIN_MAX_LENGTH:
-            raise ValueError("pin_length out of range")
-        failures = _get(data, "failures", int)
-        until = float(_get(data, "lockout_until", (int, float)))
-        if failures < 0 or not math.isfinite(until):
-            raise ValueError("failures or lockout_until out of range")
-        disabled = _get(data, "disabled", bool)
-        return cls(kdf, salt, digest, pin_length, failures, until, disabled)
-
-
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as JSON so that a crash or a full disk mid-write leaves the old file whole:
-    a sibling temp file (mkstemp makes it 0600), fsync, then ``os.replace``."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return text.splitlines()[0]
-
-
-# --- Lock ------------------------------------------------------------------------------------
-
-
-class Lock:
-    """A PIN's scrypt hash and its throttling state, persisted to a JSON file when given a path."""
-
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        """An empty lock (no PIN). Use ``load`` to read an existing file."""
-        self._path = Path(path) if path is not None else None
-        self._state = _LockState()
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Lock:
-        """Read the lock file; a missing one gives a lock with no PIN (nothing is written yet).
-
-        An unreadable or corrupt file raises LockConfigError and is left as it is: silently starting
-        over would let anyone delete the throttling state by damaging the file.
-        """
-        lock = cls(path)
-        assert lock._path is not None
-        try:
-            text = lock._path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return lock
-        except (OSError, ValueError) as exc:
-            raise LockConfigError(f"cannot read lock file {path}: {_one_line(exc)}") from exc
-        try:
-            lock._state = _LockState.from_json(json.loads(text))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise LockConfigError(f"lock file {path} is corrupt: {_one_line(exc)}") from exc
-        return lock
-
-    @classmethod
-    def in_memory(cls, pin: str) -> Lock:
-        """A lock with ``pin`` set and no file, for the demo; throttling works the same but is
-        forgotten on exit."""
-        lock = cls(None)
-        lock.set_pin(pin)
-        return lock
-
-    @property
-    def path(self) -> Path | None:
-        return self._path
-
-    @property
-    def has_pin(self) -> bool:
-        return self._state.digest is not None
-
-    @property
-    def pin_length(self) -> int | None:
-        """Stored so the entry screen knows when to check automatically."""
-        return self._state.pin_length
-
-    @property
-    def failures(self) -> int:
-        return self._state.failures
-
-    @property
-    def disabled(self) -> bool:
-        return self._state.disabled
-
-    def set_pin(self, pin: str) -> None:
-        """Validate and hash ``pin``, clear failures, lockout and disabled, then save.
-
-        The new state is adopted only once saved, so a failed write keeps the old PIN working.
-        """
-        pin = validate_pin(pin)
-        salt = secrets.token_bytes(config.PIN_SALT_BYTES)
-        kdf = _default_kdf()
-        old = self._state
-        self._state = _LockState(kdf, salt, _derive(pin, salt, kdf), len(pin))
-        try:
-            self.save()
-        except BaseException:
-            self._state = old
-            raise
-        log.info("new PIN set; failures and lockout cleared")
-
-    def blocked(self, now: float) -> Verdict | None:
-        """Why a check at wall time ``now`` would be refused without looking at the PIN, or None."""
-        if not self.has_pin:
-            return Verdict.NO_PIN
-        if self._state.disabled:
-            return Verdict.DISABLED
-        if self.lockout_remaining(now) > 0:
-            return Verdict.LOCKED_OUT
-        return None
-
-    def lockout_remaining(self, now: float) -> float:
-        """Seconds of lockout left at wall time ``now`` (0 when none; a disabled lock reports 0
-        and says so through ``blocked``).
-
-        Capped at the lockout's own length so a wall clock set backwards cannot lock for longer.
-        """
-        left = self._state.lockout_until - now
-        return max(0.0, min(left, lockout_duration(self._state.failures)))
-
-    def check(self, pin: str, now: float) -> Verdict:
-        """Compare ``pin`` with the stored hash in constant time at wall time ``now``.
-
-        While locked out, disabled or without a PIN, the hash is not even computed. Each change of
-        the failure count is saved before returning.
-        """
-        refused = self.blocked(now)
-        if refused is not None:
-            return refused
-        state = self._state
-        assert state.salt is not None and state.digest is not None
-        attempt = _derive(str(pin).replace("k", "K"), state.salt, state.kdf)
-        if hmac.compare_digest(attempt, state.digest):
-            self._record_success()
-            return Verdict.GRANTED
-        self._record_failure(now)
-        return Verdict.DENIED
-
-    def save(self) -> None:
-        """Write the state atomically (file 0600, folder 0700); a no-op for an in-memory lock."""
-        if self._path is None:
-            return
-        try:
-            _write_atomic(self._path, self._state.to_json())
-        except OSError as exc:
-            raise LockConfigError(f"cannot write lock file {self._path}: {_one_line(exc)}") from exc
-
-    def _record_success(self) -> None:
-        if self._state.failures or self._state.lockout_until:
-            self._state = dataclasses.replace(self._state, failures=0, lockout_until=0.0)
-            self.save()
-        log.info("PIN accepted")
-
-    def _record_failure(self, now: float) -> None:
-        """Count the failure in memory first, then save: a failing disk must not undo the count."""
-        failures = self._state.failures + 1
-        disabled = failures >= config.DISABLE_AFTER_FAILURES
-        until = now + lockout_duration(failures)
-        self._state = dataclasses.replace(
-            self._state, failures=failures, lockout_until=until, disabled=disabled
-        )
-        self.save()
-        if disabled:
-            log.warning("wrong PIN: %d in a row, lock disabled until a new PIN is set", failures)
-        else:
-            log.warning(
-                "wrong PIN: %d in a row, locked out for %.0f s",
-                failures,
-                lockout_duration(failures),
-            )
-
-    def __repr__(self) -> str:
-        return (
-            f"Lock(path={self._path}, has_pin={self.has_pin}, failures={self.failures}, "
-            f"disabled={self.disabled})"
-        )
 
 
 # --- Entry state machine ---------------------------------------------------------------------
@@ -458,10 +106,7 @@ class _Hold:
 
     def _miss(self, now: float) -> None:
         self.gap_frames += 1
-        if (
-            self.gap_frames >= config.REARM_GAP_FRAMES
-            and now - self.last_seen >= config.REARM_GAP_S
-        ):
+        if self.gap_frames >= config.REARM_GAP_FRAMES and now - self.last_seen >= config.REARM_GAP_S:
             self.key, self.frames, self.latched = None, 0, None
 
     def progress(self, now: float) -> float | None:
@@ -510,6 +155,9 @@ class Locker:
         self._result: Verdict | None = None
         self._result_until = -math.inf
         self._note = ""
+        self._announced: Verdict | None = None  # the lock's refusal last reported, None: open
+        self._started = False  # whether the first frame's state has been looked at
+        self._notice = 0  # how many LOCKOUT_NOTICE_AT_S milestones the current lockout has passed
 
     @property
     def mode(self) -> str:
@@ -520,19 +168,22 @@ class Locker:
         """Length that triggers an automatic check: the one given, else the stored PIN's."""
         return self._pin_length or self._lock.pin_length
 
-    def update(
-        self, detections: Sequence[Detection], lines: Sequence[str], now: float
-    ) -> list[Event]:
-        """Feed one frame's detections and rows; input is ignored while locked out or disabled."""
+    def update(self, detections: Sequence[Detection], lines: Sequence[str], now: float) -> list[Event]:
+        """Feed one frame's detections and rows; input is ignored while locked out or disabled.
+
+        The lock file is re-read when another process changed it, and what changed is reported.
+        """
         self._now = now
-        if self._lock.blocked(self._wall_clock()) in (Verdict.LOCKED_OUT, Verdict.DISABLED):
+        self._lock.refresh()
+        events = self._announce(self._wall_clock())
+        if self._announced in (Verdict.LOCKED_OUT, Verdict.DISABLED):
             self._hold.clear()
-            return []
+            return events
         if self._mode == "row":
             row = self._hold.feed(self._row_candidate(lines), now)
-            return self._accept_row(row, now) if row else []
+            return events + (self._accept_row(row, now) if row else [])
         char = self._hold.feed(self._char_candidate(detections), now)
-        return self._accept_char(char, now) if char else []
+        return events + (self._accept_char(char, now) if char else [])
 
     def backspace(self, now: float) -> list[Event]:
         self._now = now
@@ -584,9 +235,7 @@ class Locker:
         )
 
     def __repr__(self) -> str:
-        return (
-            f"Locker(mode={self._mode!r}, buffer_len={len(self._buffer)}, pin_len={self.pin_len})"
-        )
+        return f"Locker(mode={self._mode!r}, buffer_len={len(self._buffer)}, pin_len={self.pin_len})"
 
     # -- helpers --
 
@@ -601,9 +250,7 @@ class Locker:
     def _row_candidate(self, lines: Sequence[str]) -> str | None:
         """The longest fully read row of a possible PIN length (spaces between groups ignored)."""
         rows = ["".join(line.split()) for line in lines]
-        ok = [
-            r for r in rows if r and all(c in config.CLASSES for c in r) and self._length_ok(len(r))
-        ]
+        ok = [r for r in rows if r and all(c in config.CLASSES for c in r) and self._length_ok(len(r))]
         return max(ok, key=len) if ok else None
 
     def _length_ok(self, n: int) -> bool:
@@ -612,11 +259,11 @@ class Locker:
         return config.PIN_MIN_LENGTH <= n <= config.PIN_MAX_LENGTH
 
     def _accept_char(self, char: str, now: float) -> list[Event]:
-        if len(self._buffer) >= (self.pin_len or config.PIN_MAX_LENGTH):
-            return []  # only reachable without a PIN length: the buffer is capped
+        """Type ``char``; a buffer at the PIN's length is checked at once. Without a PIN, a full
+        buffer is 'checked' too, so a headless run says there is no PIN instead of falling silent."""
         self._buffer.append(char)
         events = [self._event("accepted", f"accepted character ({self._count()}): {self._mask()}")]
-        if self.pin_len is not None and len(self._buffer) >= self.pin_len:
+        if len(self._buffer) >= (self.pin_len or config.PIN_MAX_LENGTH):
             events += self.submit(now)
         return events
 
@@ -635,20 +282,49 @@ class Locker:
         events = []
         if verdict is Verdict.DENIED:
             left = config.LOCKOUT_AFTER_FAILURES - self._lock.failures
-            text = f"wrong PIN; {left} more before a lockout" if left > 0 else "wrong PIN"
+            text = "wrong PIN"
+            if left > 0:
+                tries = "1 try" if left == 1 else f"{left} tries"
+                text += f"; {tries} left before a {config.LOCKOUT_BASE_S:.0f} s lockout"
             events.append(self._show(verdict, now, text))
-        after = self._lock.blocked(wall)
-        if after is Verdict.LOCKED_OUT:
-            secs = self._lock.lockout_remaining(wall)
-            text = f"locked out for {secs:.0f} s after {self._lock.failures} wrong PINs"
-            events.append(self._event("locked_out", text))
-        elif after is Verdict.DISABLED:
-            text = (
-                f"disabled after {self._lock.failures} wrong PINs; "
-                f"set a new PIN with `{config.SET_PIN_COMMAND}`"
-            )
-            events.append(self._event("disabled", text))
-        return events
+        news = self._announce(wall)
+        if not news and verdict in (Verdict.LOCKED_OUT, Verdict.DISABLED):  # Enter while refused
+            news = [self._event(str(verdict), self._view_message(str(verdict), wall))]
+        return events + news
+
+    # -- what changed without being typed --
+
+    def _announce(self, wall: float) -> list[Event]:
+        """An event when the lock's refusal changes (also at the first frame, unless the lock is
+        open or has no PIN, which the front end says at start), and as a lockout's time left
+        passes each LOCKOUT_NOTICE_AT_S milestone: enough for someone watching, not every frame."""
+        blocked = self._lock.blocked(wall)
+        prev, started = self._announced, self._started
+        self._announced, self._started = blocked, True
+        if blocked is Verdict.LOCKED_OUT:
+            level = self._notice_level(wall)
+            fresh = prev is not Verdict.LOCKED_OUT or not started or level > self._notice
+            self._notice = level
+            return [self._event("locked_out", self._lockout_text(wall))] if fresh else []
+        if blocked is prev or (not started and blocked in (None, Verdict.NO_PIN)):
+            return []
+        if blocked is Verdict.DISABLED:
+            text = f"disabled after {self._lock.failures} wrong PINs; set a new PIN with `{config.SET_PIN_COMMAND}`"
+            return [self._event("disabled", text)]
+        if blocked is Verdict.NO_PIN:
+            return [self._event("no_pin", f"no PIN is set any more: run `{config.SET_PIN_COMMAND}`")]
+        if prev is Verdict.LOCKED_OUT:
+            nxt = lockout_duration(self._lock.failures + 1)
+            return [self._event("ready", f"lockout over: enter the PIN (1 try before a {nxt:.0f} s lockout)")]
+        return [self._event("ready", "a new PIN was set: enter it")]
+
+    def _notice_level(self, wall: float) -> int:
+        left = math.ceil(self._lock.lockout_remaining(wall))
+        return sum(1 for mark in config.LOCKOUT_NOTICE_AT_S if left <= mark)
+
+    def _lockout_text(self, wall: float) -> str:
+        left = math.ceil(self._lock.lockout_remaining(wall))
+        return f"locked out: {left} s left after {self._lock.failures} wrong PINs"
 
     def _state(self, wall: float) -> str:
         blocked = self._lock.blocked(wall)

@@ -16,7 +16,8 @@ import pytest
 from vision import config
 from vision import snapshots as snapmod
 from vision.live import Action, LiveSession
-from vision.pin import Lock, Locker
+from vision.lockstore import Lock
+from vision.pin import Locker
 from vision.scenes import demo_frames, demo_schedule
 
 
