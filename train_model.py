@@ -233,7 +233,10 @@ def train(data: TrainData, args: argparse.Namespace):
         keras.callbacks.EarlyStopping("val_accuracy", patience=5, restore_best_weights=True),
         keras.callbacks.ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
     ]
-    history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks, verbose=args.verbose)
+    # The datasets shuffle themselves, afresh each epoch; fit's own shuffle is for arrays (and warns).
+    history = model.fit(
+        train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks, verbose=args.verbose, shuffle=False
+    )
     best.unlink(missing_ok=True)  # restore_best_weights already holds it; keep models/ clean
     return model, history.history
 

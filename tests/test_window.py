@@ -8,8 +8,10 @@ with the shipped model, so it also checks that the window opens at all with this
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -24,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "recognize_live.py"
 START_TIMEOUT_S = 60.0  # model load and first frame on a slow CI machine
 KEY_PAUSE_S = 0.4  # the demo shows a frame every 33 ms; leave the app time to see each key
+# The app's own stderr lines (notes, errors, its logging); Qt's font warnings are none of them.
+APP_LINE = re.compile(r"(note|demo|error|warning|no PIN set)[: ]|(DEBUG|INFO|WARNING|ERROR|CRITICAL) [^:]")
 
 
 @pytest.fixture
@@ -35,7 +39,9 @@ def display() -> Iterator[str]:
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
     try:
@@ -70,10 +76,15 @@ def _wait_for_window(app: subprocess.Popen, env: dict[str, str]) -> str:
 def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, tmp_path: Path) -> None:
     env = os.environ | {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     env.pop("WAYLAND_DISPLAY", None)
+    env.pop("QT_LOGGING_RULES", None)  # the app's own default must keep Qt quiet
     snaps = tmp_path / "snaps"
     app = subprocess.Popen(
         [sys.executable, str(APP), "--source", "demo", "--snapshots", str(snaps)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         window = _wait_for_window(app, env)
@@ -91,4 +102,7 @@ def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, 
         assert message in out, out
     assert out.count("PIN entry cleared") == 1  # r did, the Up arrow (keysym 0xFF52) did not
     assert config.DEMO_PIN not in out + err
-    assert len(list(snaps.glob("snapshot-*.png"))) >= 1
+    assert [line for line in err.splitlines() if not APP_LINE.match(line)] == [], err  # no QFontDatabase lines
+    shots = list(snaps.glob("snapshot-*.png"))
+    assert shots and stat.S_IMODE(snaps.stat().st_mode) == config.SNAPSHOT_DIR_MODE
+    assert {stat.S_IMODE(p.stat().st_mode) for p in shots} == {config.SNAPSHOT_FILE_MODE}

@@ -72,6 +72,9 @@ SNAPSHOT_DIR_MODE = 0o700  # the folder: owner only
 SNAPSHOT_FILE_MODE = 0o600  # each image: owner read/write
 SNAPSHOT_NAME_TRIES = 100  # snapshots of one frame within one second before giving up
 SNAPSHOT_NOTICE_S = 4.0  # seconds "snapshot saved to ..." stays on screen
+# Qt, behind OpenCV's window, warns per window about fonts its wheel does not ship; our overlay
+# draws its own text. Its warnings are off unless --verbose; critical and fatal messages stay on.
+QT_QUIET_LOGGING_RULES = "*.debug=false;*.info=false;*.warning=false"
 
 # --- PIN entry and lock (vision/pin.py) --------------------------------------------------
 PIN_ALPHABET = "".join(CLASSES)  # what the recognizer can type: "0123456789K"
