@@ -162,7 +162,10 @@ def set_pin(args: argparse.Namespace) -> int:
         return _fail(exc, 2)
     except KeyboardInterrupt:
         return _fail(ValueError("cancelled; nothing was changed"), 130)
-    print(f"PIN set ({lock.pin_length} characters), stored as a salted scrypt hash in {path}")
+    print(
+        f"PIN set ({lock.pin_length} characters), stored as a salted scrypt hash in {path}; "
+        "a running app uses it at its next check"
+    )
     return 0
 
 

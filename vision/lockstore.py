@@ -147,7 +147,7 @@ class ScryptParams:
     def __post_init__(self) -> None:
         n, r, p = self.n, self.r, self.p
         if not (config.SCRYPT_N_MIN <= n <= config.SCRYPT_N_MAX and n & (n - 1) == 0):
-            raise ValueError(f"scrypt n must be a power of two from 2**10 to 2**20, not {n}")
+            raise ValueError(f"scrypt n must be a power of two from {config.SCRYPT_N_MIN} to {config.SCRYPT_N_MAX}")
         if not (1 <= r <= config.SCRYPT_R_MAX and 1 <= p <= config.SCRYPT_P_MAX):
             raise ValueError(f"scrypt r must be 1-{config.SCRYPT_R_MAX} and p 1-{config.SCRYPT_P_MAX}")
         if 128 * n * r > config.SCRYPT_MAX_MEMORY_BYTES or self.work > config.SCRYPT_MAX_WORK:
@@ -265,6 +265,7 @@ class _LockState:
 # --- The file on disk ------------------------------------------------------------------------
 
 _Identity = tuple[int, int, int, int, int]
+_RECOVER = f"to start over, delete it and run `{config.SET_PIN_COMMAND}`"  # said by every "corrupt"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -331,9 +332,6 @@ def _read_bytes(real: Path, shown: Path) -> tuple[bytes, os.stat_result] | None:
             f"lock file {shown} is corrupt: larger than {config.LOCK_FILE_MAX_BYTES} bytes; {_RECOVER}"
         )
     return raw, st
-
-
-_RECOVER = f"to start over, delete it and run `{config.SET_PIN_COMMAND}`"
 
 
 def _parse(raw: bytes, shown: Path) -> _LockState:

@@ -76,6 +76,7 @@ def _set_pin_cli(path: Path, pin: str) -> None:
     cmd = [sys.executable, str(ROOT / "recognize_live.py"), "--set-pin", "--config", str(path)]
     done = subprocess.run(cmd, input=f"{pin}\n{pin}\n", capture_output=True, text=True, timeout=60, cwd=path.parent)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("a running app uses it at its next check")
 
 
 def test_pin_set_with_the_cli_counts_in_a_running_app_at_its_next_check(path: Path) -> None:
