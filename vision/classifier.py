@@ -25,6 +25,9 @@ MAX_BATCH = 64  # larger batches are split; one interpreter is kept per batch si
 RESTORE_HINT = "restore it with `git checkout -- models/` or retrain with `python train_model.py`"
 
 
+INPUT_CONTRACT = f"(N, {PATCH_SIZE}, {PATCH_SIZE}, 1) float32"  # what every model must take
+
+
 class ModelError(Exception):
     """The model file is missing, corrupt, or does not follow the 28x28 -> 11 classes contract."""
 
@@ -53,9 +56,12 @@ class Classifier:
         if self.backend == "litert":
             self._model_bytes = self.path.read_bytes()
             self._interpreter(1)  # fail now, not on the first frame, if the file is corrupt
-        else:
+            self._check_contract()
+            return
+        with _quiet_native_stderr():  # TensorFlow's start-up lines, and its first call's
             self._keras = _load_keras(self.path)
-        self._check_contract()
+            _check_keras_input(self._keras, self.path)
+            self._check_contract()
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         """One model call for the whole batch of patches (split only above MAX_BATCH)."""
@@ -78,29 +84,68 @@ class Classifier:
 
     def _interpreter(self, batch: int):
         if batch not in self._interpreters:
-            from ai_edge_litert.interpreter import Interpreter
-
+            try:
+                from ai_edge_litert.interpreter import Interpreter
+            except ImportError:
+                raise ModelError("the LiteRT backend needs ai-edge-litert: pip install ai-edge-litert") from None
             try:
                 with _quiet_native_stderr():
                     interp = Interpreter(model_content=self._model_bytes, num_threads=self._threads)
+                    _check_litert_input(interp.get_input_details(), self.path)
                     index = interp.get_input_details()[0]["index"]
                     interp.resize_tensor_input(index, [batch, PATCH_SIZE, PATCH_SIZE, 1])
                     interp.allocate_tensors()
             except (ValueError, RuntimeError) as exc:
-                raise ModelError(f"cannot load model {self.path}: {exc}; {RESTORE_HINT}") from None
+                raise ModelError(f"cannot load model {self.path}: {_one_line(exc)}; {RESTORE_HINT}") from None
             self._interpreters[batch] = interp
         return self._interpreters[batch]
 
     def _check_contract(self) -> None:
-        probe = self.probabilities(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
+        """One probe call: a model that takes the right input but fails or answers wrongly is
+        refused at start, not on the first frame with a traceback."""
+        try:
+            probe = self.probabilities(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
+        except (ValueError, RuntimeError, TypeError) as exc:
+            raise ModelError(f"model {self.path} fails on a {INPUT_CONTRACT} input: {_one_line(exc)}") from None
         if probe.shape != (1, NUM_OUTPUTS):
             raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {NUM_OUTPUTS} scores")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (TensorFlow's run to a dozen), cut short."""
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else "") or type(exc).__name__
+
+
+def _check_litert_input(inputs: list[dict], path: Path) -> None:
+    """ModelError unless the model has one float32 input of shape (N, 28, 28, 1)."""
+    if len(inputs) != 1:
+        raise ModelError(f"model {path} has {len(inputs)} inputs, expected one {INPUT_CONTRACT}")
+    shape = tuple(int(d) for d in inputs[0].get("shape_signature", inputs[0]["shape"]))
+    dtype = np.dtype(inputs[0]["dtype"])
+    if len(shape) != 4 or shape[1:] != (PATCH_SIZE, PATCH_SIZE, 1) or dtype != np.float32:
+        raise ModelError(f"model {path} takes input {shape} {dtype}, expected {INPUT_CONTRACT}")
+
+
+def _check_keras_input(model, path: Path) -> None:
+    """ModelError unless the Keras model has one input of shape (N, 28, 28, 1)."""
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) != 1:
+        raise ModelError(f"model {path} has {len(inputs)} inputs, expected one {INPUT_CONTRACT}")
+    shape = tuple(inputs[0].shape)
+    if len(shape) != 4 or tuple(shape[1:]) != (PATCH_SIZE, PATCH_SIZE, 1):
+        raise ModelError(f"model {path} takes input {shape}, expected {INPUT_CONTRACT}")
 
 
 @contextlib.contextmanager
 def _quiet_native_stderr() -> Iterator[None]:
     """Silence the C++ "INFO: Created TensorFlow Lite XNNPACK delegate" line LiteRT prints on
-    every start, so the CLIs' errors stay one line. Errors still arrive as Python exceptions."""
+    every start, and TensorFlow's absl/oneDNN/CUDA lines (printed before its logging is set up,
+    so no setting reaches them), so the CLIs' errors stay one line. Errors still arrive as
+    Python exceptions. Left alone when this module logs at INFO (the CLIs' --verbose)."""
+    if log.isEnabledFor(logging.INFO):
+        yield
+        return
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, io.UnsupportedOperation):  # stderr replaced (tests, IDEs)
@@ -118,11 +163,16 @@ def _quiet_native_stderr() -> Iterator[None]:
 
 
 def _resolve(model_path: str | Path | None, backend: str) -> tuple[Path, str]:
+    """The model file and the backend that reads it; a backend asked for that cannot read the
+    file named is an error, never a silent switch to the other backend."""
     if backend not in ("auto", "litert", "keras"):
         raise ValueError(f"unknown backend {backend!r}")
     if model_path is not None:
         path = Path(model_path)
-        return path, "keras" if path.suffix == ".keras" else "litert"
+        implied = _SUFFIX_BACKENDS.get(path.suffix.lower())
+        if backend != "auto" and implied not in (None, backend):
+            raise ModelError(f"the {backend} backend cannot read {path}: a {path.suffix} file needs backend {implied}")
+        return path, implied or (backend if backend != "auto" else "litert")
     if backend == "keras" or (backend == "auto" and not litert_available()):
         if backend == "auto":
             log.warning("ai-edge-litert is not installed: using the slower Keras model")
@@ -130,13 +180,20 @@ def _resolve(model_path: str | Path | None, backend: str) -> tuple[Path, str]:
     return MODEL_TFLITE, "litert"
 
 
+_SUFFIX_BACKENDS = {".keras": "keras", ".h5": "keras", ".tflite": "litert"}
+
+
 def _load_keras(path: Path):
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import keras
+    except ImportError:
+        raise ModelError("the Keras backend needs TensorFlow: pip install tensorflow") from None
+    for name in ("absl", "tensorflow", "keras"):  # their Python-side warnings, e.g. on load
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as exc:  # keras raises many types for a damaged zip/h5/config
-        raise ModelError(f"cannot load model {path}: {type(exc).__name__}; {RESTORE_HINT}") from None
+        raise ModelError(
+            f"cannot load model {path}: not a valid Keras model ({type(exc).__name__}); {RESTORE_HINT}"
+        ) from None

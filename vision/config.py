@@ -37,7 +37,7 @@ MNIST_FILENAME = "mnist.npz"
 
 # --- Sources and overlay ----------------------------------------------------------------
 # Frame sources (vision/sources.py)
-IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 DEFAULT_FPS = 30.0  # frames/s assumed when a camera or video does not report a usable rate
 IMAGE_FPS = 1.0  # nominal frames/s of still images, so a viewer paces them slowly
 MIN_IMAGE_SIDE = 8  # pixels; smaller images cannot hold a readable character
@@ -45,6 +45,17 @@ CAMERA_RETRY_S = 3.0  # seconds a camera may deliver nothing before it counts as
 CAMERA_RETRY_INTERVAL_S = 0.02  # pause between failed reads, so a dead device does not spin a core
 CAMERA_POLL_S = 0.05  # consumer wake-up period to notice a stopped or failed reader
 CAMERA_JOIN_TIMEOUT_S = 2.0  # a read() stuck in the driver must not hang shutdown
+# Input limits (vision/imaging.py, vision/sources.py). Dimensions are read from the file header
+# before decoding: a 1.2 MB PNG can declare 30000x30000 pixels and take 3.6 GB to decode.
+MAX_IMAGE_PIXELS = 50_000_000  # default limit per image or video frame: a 48 MP phone photo fits
+MAX_PIXELS_CEILING = 1 << 30  # --max-pixels may not exceed OpenCV's own default limit
+MIN_PIXELS_LIMIT = MIN_IMAGE_SIDE * MIN_IMAGE_SIDE  # a smaller limit would refuse every image
+MAX_BAD_FRAMES_IN_A_ROW = 30  # a video or camera stops after this many unusable frames in a row
+CAMERA_STALL_S = 5.0  # a camera read() that has not returned for this long counts as hung
+MAX_CAMERA_INDEX = 255  # video4linux numbers devices 0-255; a bigger number is a path or a typo
+# Bounds of the numeric command-line options (recognize_live.py)
+MAX_HOLD_S = 60.0  # --hold: a character held longer than a minute is no PIN entry
+MAX_FRAMES_OPTION = 10**9  # --max-frames: about a year of 30 fps video
 
 # Overlay (vision/overlay.py); colours are BGR
 OVERLAY_REF_HEIGHT = 480  # frame height at which text uses OVERLAY_FONT_SCALE
