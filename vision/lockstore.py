@@ -49,7 +49,7 @@ from vision import config
 
 try:
     import fcntl
-except ImportError:  # Windows: no flock; parallel processes then each keep their own count
+except ImportError:  # Windows: no flock; checks still re-read the file, but two at one instant can race
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
