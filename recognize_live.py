@@ -23,6 +23,7 @@ import getpass
 import hmac
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -48,27 +49,58 @@ class NoDisplayError(Exception):
     """A window was asked for on a machine without a display."""
 
 
-def _count(minimum: float, kind: type) -> Callable[[str], float]:
+def _count(minimum: float, kind: type, maximum: float) -> Callable[[str], float]:
+    """An argparse type for a finite number in [minimum, maximum]: inf, nan and 1e308 are refused
+    (a --hold of inf or nan would silently never type anything)."""
+
     def parse(text: str):
-        value = kind(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, not {text}")
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"not {what}: {text[:40]!r}") from None
+        if not math.isfinite(value) or not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be from {minimum} to {maximum}, not {text[:40]!r}")
         return value
 
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
     return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--source", default="0", help='camera index, video, image, folder or "demo" (default 0)')
+    p.add_argument(
+        "--source",
+        default="0",
+        help=f"camera index (0-{C.MAX_CAMERA_INDEX}), video, image (PNG, JPEG, GIF, BMP, WebP, TIFF), "
+        'folder, or "demo"; an existing file or folder wins over a camera index, so a folder named '
+        "2024 is read (default 0)",
+    )
     p.add_argument("--headless", action="store_true", help="no window: print readings and events")
     p.add_argument("--json", action="store_true", help="print one JSON object per processed frame")
-    p.add_argument("--max-frames", type=_count(0, int), default=0, help="stop after N frames (0: until the end)")
+    p.add_argument(
+        "--max-frames",
+        type=_count(0, int, C.MAX_FRAMES_OPTION),
+        default=0,
+        help="stop after N frames (0: until the end)",
+    )
+    p.add_argument(
+        "--max-pixels",
+        type=_count(C.MIN_PIXELS_LIMIT, int, C.MAX_PIXELS_CEILING),
+        default=C.MAX_IMAGE_PIXELS,
+        help="refuse images and video frames with more pixels, read from the header before decoding "
+        f"(default {C.MAX_IMAGE_PIXELS})",
+    )
     p.add_argument("--model", type=Path, help="model file (.tflite or .keras); default: the shipped one")
     p.add_argument("--backend", default="auto", choices=("auto", "litert", "keras"))
     p.add_argument("--polarity", default="auto", choices=("auto", "dark", "light"))
     p.add_argument("--mode", default="sequential", choices=("sequential", "row"), help="PIN entry mode")
-    p.add_argument("--hold", type=_count(0.0, float), default=C.PIN_HOLD_S, help="seconds a character must hold")
+    p.add_argument(
+        "--hold",
+        type=_count(0.0, float, C.MAX_HOLD_S),
+        default=C.PIN_HOLD_S,
+        help=f"seconds a character must hold (0-{C.MAX_HOLD_S:g})",
+    )
     p.add_argument("--config", type=Path, help="lock file (default: user config folder)")
     p.add_argument("--set-pin", action="store_true", help="store a new PIN and exit")
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for the s key")
@@ -106,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[], int]:
     """Open everything a run needs, failing before the first frame; returns the run itself."""
     from vision.classifier import Classifier
-    from vision.sources import open_source
+    from vision.sources import open_source, quiet_video_decoder
 
     window = None
     if not args.headless:
@@ -116,7 +148,9 @@ def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[],
             print("note: no display found, running headless (pass --headless to skip this note)", file=sys.stderr)
             args.headless = True
     classifier = Classifier(args.model, args.backend)
-    source = stack.enter_context(open_source(args.source, demo_factory=_demo_factory(args)))
+    if not args.verbose:
+        quiet_video_decoder()
+    source = stack.enter_context(open_source(args.source, demo_factory=_demo_factory(args), max_pixels=args.max_pixels))
     if source.kind in ("image", "folder"):
         return functools.partial(run_images, source, classifier, args, window)
     return functools.partial(run_live, source, make_session(args, source.kind, classifier), args, window)

@@ -66,3 +66,57 @@ def test_one_call_per_batch_and_shapes(classifier):
     assert classifier.probabilities(np.zeros((0, 28, 28), np.uint8)).shape == (0, config.NUM_OUTPUTS)
     with pytest.raises(ValueError):
         classifier.probabilities(np.zeros((2, 32, 32), np.uint8))
+
+
+# --- the input contract and the backend (issue 10, item 8) -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def odd_models(tmp_path_factory) -> dict[str, object]:
+    """Small models that break the contract in one way each, as .tflite files and one .keras."""
+    keras = pytest.importorskip("keras")
+    import tensorflow as tf
+
+    def tiny(shape: tuple[int, ...], outputs: int = config.NUM_OUTPUTS):
+        return keras.Sequential([keras.Input(shape), keras.layers.Flatten(), keras.layers.Dense(outputs)])
+
+    folder = tmp_path_factory.mktemp("odd_models")
+    models = {"in32": tiny((32, 32, 1)), "flat784": tiny((784,)), "rgb": tiny((28, 28, 3))}
+    models["out10"] = tiny((28, 28, 1), 10)
+    paths = {}
+    for name, model in models.items():
+        paths[name] = folder / f"{name}.tflite"
+        paths[name].write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    paths["in32.keras"] = folder / "in32.keras"
+    models["in32"].save(paths["in32.keras"])
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("in32", r"takes input \(-1, 32, 32, 1\) float32, expected \(N, 28, 28, 1\) float32"),
+        ("flat784", r"takes input \(-1, 784\)"),
+        ("rgb", r"takes input \(-1, 28, 28, 3\)"),
+        ("out10", r"outputs \(10,\), expected 12 scores"),
+        ("in32.keras", r"takes input \(None, 32, 32, 1\), expected \(N, 28, 28, 1\)"),
+    ],
+)
+def test_a_model_with_the_wrong_input_or_output_is_a_model_error(odd_models, name: str, message: str):
+    with pytest.raises(ModelError, match=message) as info:
+        Classifier(odd_models[name])
+    assert "\n" not in str(info.value)
+
+
+def test_a_corrupt_keras_file_is_named_as_not_a_valid_model(tmp_path):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(ModelError, match=r"cannot load model .*bad.keras: not a valid Keras model"):
+        Classifier(bad)
+
+
+@pytest.mark.parametrize(("backend", "model"), [("keras", config.MODEL_TFLITE), ("litert", config.MODEL_KERAS)])
+def test_backend_never_switches_silently(backend, model):
+    with pytest.raises(ModelError, match=f"the {backend} backend cannot read"):
+        Classifier(model, backend)
+    assert Classifier(model, "auto").backend == ("keras" if model.suffix == ".keras" else "litert")

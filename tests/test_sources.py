@@ -371,3 +371,34 @@ def test_to_bgr_bool() -> None:
 def test_to_bgr_rejects_non_images(image: np.ndarray, message: str) -> None:
     with pytest.raises(SourceError, match=message):
         to_bgr(image)
+
+
+# --- which source a spec names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["", "  ", "\t\n"])
+def test_empty_spec_is_an_error_not_the_working_directory(spec: str) -> None:
+    with pytest.raises(SourceError, match="the source is empty"):
+        open_source(spec)
+
+
+def test_existing_path_wins_over_a_camera_index(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "2024").mkdir()
+    cv2.imwrite(str(tmp_path / "2024" / "a.png"), _pattern())
+    monkeypatch.chdir(tmp_path)
+    cameras = []
+    with open_source("2024", capture_factory=lambda i: cameras.append(i) or FakeCapture()) as src:
+        assert src.kind == "folder"
+    assert cameras == []
+
+
+@pytest.mark.parametrize("spec", ["256", "12345678901234567890", "9" * 200], ids=["256", "20-digit", "200-digit"])
+def test_camera_index_out_of_range_is_one_line(spec: str) -> None:
+    with pytest.raises(SourceError, match=r"out of range \(0-255\)") as info:
+        open_source(spec, capture_factory=lambda i: pytest.fail("no camera may be opened"))
+    assert len(str(info.value)) < 200
+
+
+def test_non_ascii_digits_are_no_camera() -> None:
+    with pytest.raises(SourceError, match="no such file or folder"):
+        open_source("\u0661\u0662", capture_factory=lambda i: pytest.fail("no camera may be opened"))
