@@ -7,7 +7,7 @@ import numpy as np
 
 from vision import config as C
 from vision.scenes import hershey_glyph
-from vision.split import choose, cut_columns, part_ranges
+from vision.split import best_guess, choose, cut_columns, part_ranges, too_wide_to_keep
 
 
 def _probs(char: int | None, p: float = 0.99) -> np.ndarray:
@@ -33,6 +33,17 @@ def test_no_cut_leaves_a_sliver_as_a_character():
     for cut in cut_columns(own, 60.0):
         parts = part_ranges(own, cut, 60.0)
         assert parts is None or all(b - a >= 0.25 * 60 for a, b in parts)
+
+
+def test_a_crop_wide_as_two_characters_is_cut_at_its_best_guess():
+    """Two bold digits run into each other read as no character as a whole: wider than
+    SPLIT_WIDE, the crop is cut at its best cut even when one part is doubtful."""
+    assert too_wide_to_keep(_probs(None, 0.9), width=C.SPLIT_WIDE + 0.1)
+    assert not too_wide_to_keep(_probs(0, 0.9), width=C.SPLIT_WIDE + 0.1)  # a wide 0 stays whole
+    assert too_wide_to_keep(_probs(0, 0.9), width=C.SPLIT_GUESS_WIDTH + 0.1)
+    options = [np.stack([_probs(6, 0.6), _probs(1, 0.7)]), np.stack([_probs(7, 0.95), _probs(1, 0.8)])]
+    assert best_guess(options) == 1
+    assert best_guess([np.stack([_probs(None), _probs(1, 0.6)])]) is None  # nothing sure in it: grain, a scribble
 
 
 def test_choose_prefers_a_sure_cut_to_an_unsure_whole():

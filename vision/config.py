@@ -209,6 +209,10 @@ SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as
 CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all
+BRACKET_TALL = 1.2  # x char height: a bracket spans the digits it encloses; a 1 is about as tall as they are
+BRACKET_ELONGATION = 3.3  # long over short axis of a bracket's one thin stroke...
+BRACKET_BOW = 0.12  # ...and its bend, sagitta over length (under 1% of MNIST 1s and 7s reach both)
+BRACKET_LOOKALIKES = "17"  # what the model reads a bracket as
 
 # --- Printed structure (vision/structure.py): rules, grids, box borders, table lines ---------
 STRUCTURE_PROBE_SIDE = 320  # the lines' direction is measured on a max-pooled copy this long
@@ -239,11 +243,12 @@ SPLIT_SPAN_WEIGHT = 0.5  # cost of a cut per pixel of ink span it crosses, besid
 SPLIT_MAX_CUTS = 4  # thinnest column minima tried per crop (each part is one more patch)
 SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in three parts
 SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
-SPLIT_BLOB_ERODE = 0.2  # x char height: an erosion this wide leaves nothing of pen strokes...
+SPLIT_BLOB_ERODE = 0.24  # x char height: an erosion this wide leaves nothing of pen strokes...
 SPLIT_BLOB_CORE = 0.1  # ...while a shadow or smudge keeps more than this share: never cut
 SPLIT_PART_CONFIDENCE = 0.9  # every character a cut gives must be read at least this surely
 SPLIT_NARROW_MARGIN = 0.5  # per char height below SPLIT_WIDE, a cut must read this much surer
-SPLIT_WIDE = 1.5  # x char height: a crop this wide is two characters or more, not one mark
+SPLIT_WIDE = 1.3  # x char height: a crop this wide is two characters or more, not one mark
+SPLIT_GUESS_WIDTH = 1.6  # x char height: a crop this wide is cut at its best cut, even an unsure one
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 
 # Skin (vision/segment.py::_on_skin): the median colour of a candidate's box, OpenCV's full-range

@@ -13,8 +13,9 @@ import numpy as np
 
 from vision import config as C
 from vision.layout import gaps_before, group_rows, marks_between
+from vision.marks import is_bracket
 from vision.segment import Segmentation, segment
-from vision.split import SplitOption, choose
+from vision.split import SplitOption, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
 
 
@@ -110,7 +111,10 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
     for i in range(n):
         options = by_group.get(i, [])
         width = float(seg.extents[i]) / max(seg.char_height, 1e-6)
-        pick = choose(whole[i], [parts[list(o.rows)] for o in options], width)
+        readings = [parts[list(o.rows)] for o in options]
+        pick = choose(whole[i], readings, width)
+        if pick is None and too_wide_to_keep(whole[i], width):
+            pick = best_guess(readings)
         if pick is not None:
             o = options[pick]
             boxes += o.boxes
@@ -133,6 +137,16 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
     return new, np.stack(rows) if rows else whole[:0]
 
 
+def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
+    """Crops read as a 1 or a 7 that are brackets: tall thin bent strokes (see vision.marks)."""
+    height = max(seg.char_height, 1e-6)
+    return [
+        i
+        for i, box in enumerate(seg.boxes)
+        if C.CLASSES[best[i]] in C.BRACKET_LOOKALIKES and is_bracket(seg.patches[i], box.h / height)
+    ]
+
+
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:
     """Drop what the classifier says is no character, then order the rest into rows."""
     if len(probs) == 0:
@@ -142,6 +156,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     conf = chars.max(axis=1).tolist()
     best = np.argmax(chars, axis=1).tolist()
     reject = probs[:, C.REJECT_INDEX].tolist()
+    for i in _brackets(seg, best):
+        reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= C.DROP_CONFIDENCE]
     if not keep:
         return [], []

@@ -111,6 +111,29 @@ def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> 
     return best
 
 
+def too_wide_to_keep(whole: np.ndarray, width: float) -> bool:
+    """Whether a crop ``width`` character heights wide is surely not one character: wider than
+    SPLIT_GUESS_WIDTH, or wider than SPLIT_WIDE and read as no character (two bold digits run
+    into each other read as a scribble)."""
+    return width > C.SPLIT_GUESS_WIDTH or (width > C.SPLIT_WIDE and int(np.argmax(whole)) == C.REJECT_INDEX)
+
+
+def best_guess(options: list[np.ndarray]) -> int | None:
+    """Index of the option whose parts read best (product of their verdicts' probabilities),
+    for a crop too wide to be one character that no cut reads surely: its sure parts are then
+    read and its doubtful ones shown as doubtful, instead of the whole being lost. None when
+    nothing in any option is surely a character (wood grain, a scribble)."""
+    best, best_score = None, 0.0
+    for i, probs in enumerate(options):
+        chars = [float(p[: C.NUM_CLASSES].max()) for p in probs if _is_char(p)]
+        if not chars or max(chars) < C.SPLIT_PART_CONFIDENCE:
+            continue
+        score = float(np.prod([_score(p) for p in probs]))
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
 def _is_char(p: np.ndarray) -> bool:
     return float(p[: C.NUM_CLASSES].max()) > float(p[C.REJECT_INDEX])
 

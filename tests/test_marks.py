@@ -1,0 +1,68 @@
+"""Brackets told from 1s and 7s by their shape and their height beside the text."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vision import config as C
+from vision.marks import is_bracket, stroke_shape
+from vision.preprocess import to_mnist
+
+
+def _stroke(points: list[tuple[int, int]], size: int = 120, thickness: int = 8) -> np.ndarray:
+    canvas = np.zeros((size, size), np.uint8)
+    cv2.polylines(canvas, [np.array(points, np.int32)], False, 255, thickness)
+    return to_mnist(canvas)
+
+
+def _bracket() -> np.ndarray:
+    t = np.linspace(-0.9, 0.9, 20)
+    return _stroke([(int(70 - 40 * np.cos(a)), int(60 + 55 * np.sin(a))) for a in t])  # an open "("
+
+
+def test_a_straight_upright_stroke_is_straight_and_upright():
+    shape = stroke_shape(_stroke([(60, 5), (60, 115)]))
+    assert abs(shape.tilt_deg) < 3 and shape.bow < 0.03 and shape.elongation > 4
+
+
+def test_a_slash_leans_like_one():
+    assert stroke_shape(_stroke([(100, 10), (20, 110)])).tilt_deg < -30  # "/" leans right at the top
+
+
+def test_a_tall_bent_stroke_is_a_bracket_but_not_at_the_text_height():
+    patch = _bracket()
+    assert stroke_shape(patch).bow >= C.BRACKET_BOW
+    assert is_bracket(patch, height_ratio=1.5)
+    assert not is_bracket(patch, height_ratio=1.0)  # as tall as the digits: a bent 1 stays a 1
+
+
+def test_few_mnist_ones_and_sevens_are_bracket_shaped(mnist):
+    """Even standing tall, under 2% of the test set's 1s and 7s would be taken for brackets."""
+    (_, _), (x_test, y_test) = mnist
+    digits = x_test[np.isin(y_test, [1, 7])]
+    share = np.mean([is_bracket(d, height_ratio=2.0) for d in digits])
+    assert share < 0.02
+
+
+def test_brackets_in_a_written_expression_are_not_read(classifier, rng):
+    """``4(22)`` written with tall brackets reads as the digits only, the brackets parting them."""
+    from vision.pipeline import read_frame
+    from vision.scenes import hershey_glyph
+
+    frame = np.full((200, 520), 235, np.uint8)
+    x = 30
+    for ch in "4(22)":
+        if ch in "()":
+            t = np.linspace(-1.0, 1.0, 20)
+            sign = 1 if ch == "(" else -1
+            pts = [(int(x + 25 - sign * 30 * np.cos(a) + sign * 15), int(100 + 55 * np.sin(a))) for a in t]
+            cv2.polylines(frame, [np.array(pts, np.int32)], False, 40, 5)
+            x += 60
+            continue
+        g = cv2.resize(hershey_glyph(ch, rng, 64), (56, 72))
+        region = frame[64:136, x : x + 56]
+        region[...] = cv2.subtract(region, (g.astype(np.float32) * 0.8).astype(np.uint8))
+        x += 80
+    result = read_frame(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), classifier)
+    assert "".join(result.lines).replace(" ", "") == "422"

@@ -1,0 +1,69 @@
+"""Marks the classifier cannot tell from digits on their own, told apart by their context.
+
+A handwritten bracket is a thin bent stroke; fitted into 20x20 like MNIST it looks like a bent 1
+or a hooked 7, and the model reads ``4x(2+2)`` as ``4 12 2``. What gives it away is its size
+beside the text: a bracket spans the digits it encloses, so it stands taller than them, while
+a 1 is about as tall as its neighbours. Fewer than 1% of MNIST 1s and 7s are as thin and bent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision import config as C
+
+_GRID = np.mgrid[0 : C.PATCH_SIZE, 0 : C.PATCH_SIZE].astype(np.float64)  # (y, x) of every patch pixel
+
+
+@dataclass(frozen=True)
+class StrokeShape:
+    """A patch's ink as one stroke: its tilt from upright (degrees, positive leaning left like
+    a backslash), its elongation (long over short axis) and its bow (the sagitta of a parabola
+    fitted along the long axis, over the stroke's length: 0 for a straight line)."""
+
+    tilt_deg: float
+    elongation: float
+    bow: float
+
+
+def stroke_shape(patch: np.ndarray) -> StrokeShape:
+    """Shape of a uint8 (28, 28) white-on-black patch from its ink-weighted moments."""
+    ink = patch.astype(np.float64)
+    mass = ink.sum()
+    if mass <= 0:
+        return StrokeShape(0.0, 1.0, 0.0)
+    ys, xs = _GRID
+    cy, cx = (ink * ys).sum() / mass, (ink * xs).sum() / mass
+    dy, dx = ys - cy, xs - cx
+    mu20, mu02, mu11 = (ink * dx * dx).sum() / mass, (ink * dy * dy).sum() / mass, (ink * dx * dy).sum() / mass
+    theta = 0.5 * math.atan2(2 * mu11, mu02 - mu20)  # long axis, from the vertical
+    spread = math.hypot((mu20 - mu02) / 2, mu11)
+    major, minor = (mu20 + mu02) / 2 + spread, max((mu20 + mu02) / 2 - spread, 1e-6)
+    return StrokeShape(math.degrees(theta), math.sqrt(major / minor), _bow(ink, dx, dy, theta))
+
+
+def _bow(ink: np.ndarray, dx: np.ndarray, dy: np.ndarray, theta: float) -> float:
+    """Sagitta over length of the parabola v = a u^2 + b u + c fitted to the ink (u along the
+    long axis, v across it), weighted by ink."""
+    on = ink > 0
+    u = (dx * math.sin(theta) + dy * math.cos(theta))[on]
+    v = (dx * math.cos(theta) - dy * math.sin(theta))[on]
+    if len(u) < 3:
+        return 0.0
+    w = np.sqrt(ink[on])
+    design = np.stack([u * u, u, np.ones_like(u)], axis=1) * w[:, None]
+    a = np.linalg.lstsq(design, v * w, rcond=None)[0][0]
+    length = float(u.max() - u.min())
+    return abs(a) * (length / 2) ** 2 / max(length, 1.0)
+
+
+def is_bracket(patch: np.ndarray, height_ratio: float) -> bool:
+    """Whether a crop read as a digit is a bracket: a thin bent stroke standing at least
+    BRACKET_TALL times as tall as the text's characters (``height_ratio``)."""
+    if height_ratio < C.BRACKET_TALL:
+        return False
+    shape = stroke_shape(patch)
+    return shape.elongation >= C.BRACKET_ELONGATION and shape.bow >= C.BRACKET_BOW
