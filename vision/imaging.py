@@ -275,7 +275,8 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
         if not peak:
             return np.zeros(image.shape, np.uint8)
         return cv2.convertScaleAbs(np.ascontiguousarray(image), alpha=255.0 / peak)
-    data = np.nan_to_num(image.astype(np.float32), copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, then 0
+        data = np.nan_to_num(image.astype(np.float32), copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     lo, hi = float(data.min()), float(data.max())
     if np.issubdtype(image.dtype, np.floating) and lo >= 0.0 and hi <= 1.0:
         data *= 255.0
