@@ -2,13 +2,16 @@
 
 Feeds the looping demo source through ``LiveSession`` exactly as the app does (read, PIN entry,
 overlay, masked JSON) with the real model, on the demo's own clock, so the demo PIN is typed and
-checked once per loop. Every ``--every`` frames it prints the resident memory (VmRSS) and the
-frames per second since the last line; at the end the growth from the first line to the last,
-which is what a leak would show (the first line comes after the model, the caches and the first
-loop of the demo are warm).
+checked (a real scrypt check) once per loop. Each loop starts with the ``r`` key, as a person
+would press it: the row at the end of a loop types a stray character that would otherwise shift
+every later loop into wrong PINs and, after ten, a disabled lock that checks nothing.
+
+Every ``--every`` frames it prints the resident memory (VmRSS) and the frames per second since the
+last line; at the end the growth from the first line to the last, which is what a leak would show
+(the first line comes after the model, the caches and the first loop of the demo are warm).
 
 Usage:
-    python -m vision.soak --frames 20000             # about 2 minutes on 2 cores
+    python -m vision.soak --frames 20000             # about 4 minutes on 2 cores
     python -m vision.soak --frames 2000 --every 200 --no-render
 
 Exit codes: 0 ok, 2 bad usage or missing model.
@@ -46,14 +49,17 @@ def rss_mb() -> float:
 def soak(frames: int, every: int, render: bool, model: Path | None) -> list[dict]:
     """Run ``frames`` demo frames through a LiveSession; one row per ``every`` frames."""
     from vision.classifier import Classifier
-    from vision.live import LiveSession, live_json
+    from vision.live import Action, LiveSession, live_json
     from vision.lockstore import Lock
     from vision.pin import Locker
-    from vision.scenes import demo_frames
+    from vision.scenes import demo_frames, demo_schedule
 
     session = LiveSession(Classifier(model), Locker(Lock.in_memory(C.DEMO_PIN)))
+    loop = demo_schedule()[-1][1]
     rows, granted, mark = [], 0, time.perf_counter()
     for index, frame in enumerate(itertools.islice(demo_frames(loop=True), frames)):
+        if index % loop == 0:
+            session.handle(Action.RESET, index / C.DEMO_FPS)
         result, events = session.step(frame, index, index / C.DEMO_FPS)
         json.dumps(live_json(result, session.locker, events))  # what --json prints, built and dropped
         granted += sum(e.kind == "granted" for e in events)
