@@ -171,6 +171,9 @@ def _quiet_libraries(verbose: bool) -> None:
     """Our messages are one line; OpenCV's probing of camera back-ends prints a dozen more."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     if not verbose:
+        # Qt (OpenCV's window) reads this when the first window opens: without it, each window
+        # prints "QFontDatabase: Cannot find font directory" twice. A rule the user set wins.
+        os.environ.setdefault("QT_LOGGING_RULES", C.QT_QUIET_LOGGING_RULES)
         import cv2
 
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
