@@ -294,7 +294,9 @@ def _alpha_u8(alpha: np.ndarray) -> np.ndarray:
     if np.issubdtype(alpha.dtype, np.integer):
         unit = np.clip(alpha.astype(np.float32) / np.float32(np.iinfo(alpha.dtype).max), 0.0, 1.0)
     else:
-        unit = np.nan_to_num(alpha.astype(np.float32), nan=1.0, posinf=1.0, neginf=0.0)
+        # Clipped before the float32 cast (float64 alpha beyond float32's range would overflow);
+        # past 256 every value ends at full alpha anyway.
+        unit = np.clip(np.nan_to_num(alpha, nan=1.0, posinf=1.0, neginf=0.0), -1.0, 256.0).astype(np.float32)
         unit = np.clip(unit / 255.0 if unit.max() > 1.0 else unit, 0.0, 1.0)
     return np.rint(unit * 255.0).astype(np.uint8)
 
