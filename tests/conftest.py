@@ -70,3 +70,28 @@ def keras_classifier():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(7)
+
+
+class ReadsTwo:
+    """Stand-in model: every patch is a "2" at full confidence (no model load, no TensorFlow)."""
+
+    def probabilities(self, patches: np.ndarray) -> np.ndarray:
+        from vision import config
+
+        probs = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
+        probs[:, config.CLASSES.index("2")] = 1.0
+        return probs
+
+
+@pytest.fixture(scope="session")
+def card_frame() -> np.ndarray:
+    """A demo frame with the first PIN card fully in view (a snapshot then has patches too)."""
+    from vision import config
+    from vision.scenes import demo_frames, demo_schedule
+
+    start, end, text = demo_schedule()[1]
+    assert text == config.DEMO_PIN[0]
+    for i, frame in enumerate(demo_frames(loop=False)):
+        if i == (start + end) // 2:
+            return frame
+    raise AssertionError("demo ended early")

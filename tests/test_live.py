@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ReadsTwo
 
 import recognize_live
 from vision import config
@@ -23,7 +24,7 @@ from vision.live import Action, LiveSession, action_for_key, live_json
 from vision.live import masked_detections as masked
 from vision.lockstore import Lock, Verdict
 from vision.pin import Locker
-from vision.scenes import demo_frames, demo_schedule
+from vision.scenes import demo_schedule
 from vision.types import Box, Detection
 
 # --- keys --------------------------------------------------------------------------------------
@@ -32,15 +33,27 @@ from vision.types import Box, Detection
 @pytest.mark.parametrize(
     ("key", "action"),
     [
-        (ord("r"), Action.RESET), (ord("R"), Action.RESET),
-        (8, Action.BACKSPACE), (127, Action.BACKSPACE), (0xFF08, Action.BACKSPACE),
-        (13, Action.SUBMIT), (10, Action.SUBMIT), (0xFF8D, Action.SUBMIT),
-        (ord("m"), Action.TOGGLE_MODE), (ord("M"), Action.TOGGLE_MODE),
-        (ord("p"), Action.CYCLE_POLARITY), (ord("P"), Action.CYCLE_POLARITY),
-        (ord("d"), Action.TOGGLE_DEBUG), (ord("D"), Action.TOGGLE_DEBUG),
-        (ord("s"), Action.SNAPSHOT), (ord("S"), Action.SNAPSHOT),
-        (ord("h"), Action.TOGGLE_HELP), (ord("H"), Action.TOGGLE_HELP),
-        (ord("q"), Action.QUIT), (ord("Q"), Action.QUIT), (27, Action.QUIT),
+        (ord("r"), Action.RESET),
+        (ord("R"), Action.RESET),
+        (8, Action.BACKSPACE),
+        (127, Action.BACKSPACE),
+        (0xFF08, Action.BACKSPACE),
+        (13, Action.SUBMIT),
+        (10, Action.SUBMIT),
+        (0xFF8D, Action.SUBMIT),
+        (ord("m"), Action.TOGGLE_MODE),
+        (ord("M"), Action.TOGGLE_MODE),
+        (ord("p"), Action.CYCLE_POLARITY),
+        (ord("P"), Action.CYCLE_POLARITY),
+        (ord("d"), Action.TOGGLE_DEBUG),
+        (ord("D"), Action.TOGGLE_DEBUG),
+        (ord("s"), Action.SNAPSHOT),
+        (ord("S"), Action.SNAPSHOT),
+        (ord("h"), Action.TOGGLE_HELP),
+        (ord("H"), Action.TOGGLE_HELP),
+        (ord("q"), Action.QUIT),
+        (ord("Q"), Action.QUIT),
+        (27, Action.QUIT),
         (ord("q") | 0x10000, Action.QUIT),  # GTK puts modifier state (here Shift) above bit 16
     ],
 )
@@ -55,26 +68,6 @@ def test_other_keys_do_nothing(key: int) -> None:
 
 
 # --- LiveSession with a stand-in classifier ----------------------------------------------------
-
-
-class ReadsTwo:
-    """Stand-in model: every patch is a "2" at full confidence."""
-
-    def probabilities(self, patches: np.ndarray) -> np.ndarray:
-        probs = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
-        probs[:, config.CLASSES.index("2")] = 1.0
-        return probs
-
-
-@pytest.fixture(scope="module")
-def card_frame() -> np.ndarray:
-    """A demo frame with the first PIN card fully in view."""
-    start, end, text = demo_schedule()[1]
-    assert text == config.DEMO_PIN[0]
-    for i, frame in enumerate(demo_frames(loop=False)):
-        if i == (start + end) // 2:
-            return frame
-    raise AssertionError("demo ended early")
 
 
 @pytest.fixture
@@ -143,9 +136,7 @@ def test_render_is_the_frame_and_grows_a_debug_panel(session: LiveSession, card_
     assert np.array_equal(debug[:, : card_frame.shape[1]], plain)
 
 
-def test_render_labels_readings_but_never_the_buffer(
-    session: LiveSession, card_frame: np.ndarray, monkeypatch
-) -> None:
+def test_render_labels_readings_but_never_the_buffer(session: LiveSession, card_frame: np.ndarray, monkeypatch) -> None:
     """Boxes show what the camera reads (the card is in the video anyway); the HUD gets the
     buffer's length only (tests/test_overlay.py checks it draws nothing but * and _ for it)."""
     drawn, huds = [], []
@@ -194,8 +185,7 @@ def test_live_json_masks_characters_and_reports_pin_state(session: LiveSession, 
     assert out["frame"] == 3
     assert out["detections"] and {d["char"] for d in out["detections"]} == {livemod.MASK_CHAR}
     assert all(set(line) <= {livemod.MASK_CHAR, " ", config.REJECT_CHAR} for line in out["lines"])
-    assert out["pin"] == {"length": 1, "pin_length": len(config.DEMO_PIN), "state": "locked",
-                          "mode": "sequential"}
+    assert out["pin"] == {"length": 1, "pin_length": len(config.DEMO_PIN), "state": "locked", "mode": "sequential"}
     assert [e["kind"] for e in out["events"]] == ["accepted"]
     json.dumps(out)  # serialisable as is
 
@@ -240,8 +230,18 @@ def test_demo_unlocks_in_sequential_mode_with_the_demo_lock(capsys) -> None:
 def test_demo_unlocks_in_row_mode_with_a_real_lock_file(tmp_path: Path, capsys) -> None:
     path = tmp_path / "lock.json"
     Lock(path).set_pin(config.DEMO_PIN)
-    argv = ["--source", "demo", "--headless", "--json", "--mode", "row", "--config", str(path),
-            "--max-frames", str(LOOP)]
+    argv = [
+        "--source",
+        "demo",
+        "--headless",
+        "--json",
+        "--mode",
+        "row",
+        "--config",
+        str(path),
+        "--max-frames",
+        str(LOOP),
+    ]
     code = recognize_live.main(argv)
     out, err = capsys.readouterr()
     assert code == 0, err

@@ -12,32 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ReadsTwo
 
 from vision import config
 from vision import snapshots as snapmod
 from vision.live import Action, LiveSession
 from vision.lockstore import Lock
 from vision.pin import Locker
-from vision.scenes import demo_frames, demo_schedule
-
-
-class ReadsTwo:
-    """Stand-in model: every patch is a "2" at full confidence (no model load, no TensorFlow)."""
-
-    def probabilities(self, patches: np.ndarray) -> np.ndarray:
-        probs = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
-        probs[:, config.CLASSES.index("2")] = 1.0
-        return probs
-
-
-@pytest.fixture(scope="module")
-def card_frame() -> np.ndarray:
-    """A demo frame with the first PIN card in view, so a snapshot has patches too."""
-    start, end, _ = demo_schedule()[1]
-    for i, frame in enumerate(demo_frames(loop=False)):
-        if i == (start + end) // 2:
-            return frame
-    raise AssertionError("demo ended early")
 
 
 @pytest.fixture
