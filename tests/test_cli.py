@@ -230,7 +230,8 @@ class DyingCamera:
 def test_camera_that_stops_mid_run(tmp_path: Path, monkeypatch, capsys) -> None:
     camera = DyingCamera()
     monkeypatch.setattr(
-        vision.sources, "open_source",
+        vision.sources,
+        "open_source",
         lambda spec, **kw: open_source(spec, capture_factory=lambda i: camera, camera_retry_s=0.3, **kw),
     )
     path = tmp_path / "lock.json"
@@ -369,8 +370,16 @@ class FakeWindow:
 
 
 def test_window_loop_applies_keys_and_quits(tmp_path: Path, monkeypatch, capsys) -> None:
-    keys = [None, Action.TOGGLE_HELP, Action.TOGGLE_DEBUG, Action.SNAPSHOT, Action.TOGGLE_MODE,
-            Action.CYCLE_POLARITY, Action.RESET, Action.QUIT]
+    keys = [
+        None,
+        Action.TOGGLE_HELP,
+        Action.TOGGLE_DEBUG,
+        Action.SNAPSHOT,
+        Action.TOGGLE_MODE,
+        Action.CYCLE_POLARITY,
+        Action.RESET,
+        Action.QUIT,
+    ]
     window = FakeWindow(keys)
     monkeypatch.setattr(recognize_live, "open_window", lambda: window)
     code, out, err = _run(capsys, "--source", "demo", "--snapshots", tmp_path, "--max-frames", "100")

@@ -29,8 +29,9 @@ LIVE_APP = textwrap.dedent(
 
 
 def test_live_app_modules_and_litert_classifier_do_not_import_tensorflow():
-    done = subprocess.run([sys.executable, "-c", LIVE_APP], check=False, cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", LIVE_APP], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "", f"imported on the LiteRT path: {done.stdout.strip()}"
 

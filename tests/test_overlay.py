@@ -52,8 +52,15 @@ def drawn_text(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[int, in
 def test_draw_returns_new_image_and_leaves_input_untouched() -> None:
     frame = _frame()
     before = frame.copy()
-    hud = Hud(buffer_len=2, pin_len=4, candidate_progress=0.5, candidate_box=Box(300, 200, 60, 90),
-              show_help=True, demo_note="DEMO - demo PIN 27K4", message="hello")
+    hud = Hud(
+        buffer_len=2,
+        pin_len=4,
+        candidate_progress=0.5,
+        candidate_box=Box(300, 200, 60, 90),
+        show_help=True,
+        demo_note="DEMO - demo PIN 27K4",
+        message="hello",
+    )
     out = draw(frame, [_detection()], hud)
     assert out.shape == frame.shape and out.dtype == np.uint8
     assert not np.shares_memory(out, frame)
@@ -146,8 +153,15 @@ def test_candidate_progress_bar_fills_with_progress() -> None:
 
 @pytest.mark.parametrize(("w", "h"), [(320, 240), (640, 480), (1920, 1080)])
 def test_hud_text_fits_the_frame_and_scales(w: int, h: int, drawn_text) -> None:
-    hud = Hud(state="no_pin", fps=29.9, buffer_len=2, pin_len=6, message="K accepted",
-              demo_note="DEMO - demo PIN 27K4", show_help=True)
+    hud = Hud(
+        state="no_pin",
+        fps=29.9,
+        buffer_len=2,
+        pin_len=6,
+        message="K accepted",
+        demo_note="DEMO - demo PIN 27K4",
+        show_help=True,
+    )
     draw(_frame(w, h), [], hud)
     for text, (x, y), scale, thickness in drawn_text:
         (tw, th), _ = cv2.getTextSize(text, overlay.FONT, scale, thickness)

@@ -70,9 +70,7 @@ def test_boxes_lie_inside_the_frame(size, options):
 
 
 @pytest.mark.parametrize("polarity", ["dark", "light"])
-@pytest.mark.parametrize(
-    "options", [{}, {"tilt_deg": 25, "curve": 0.6}, {"perspective": 1.0, "rows": 3}]
-)
+@pytest.mark.parametrize("options", [{}, {"tilt_deg": 25, "curve": 0.6}, {"perspective": 1.0, "rows": 3}])
 def test_boxes_hold_all_the_ink(polarity, options):
     # With no light, blur, noise or distractors, a scene minus the same scene without chars is
     # exactly the ink: it must all sit inside the boxes, and every box must hold ink.

@@ -130,7 +130,11 @@ def new_locker() -> Locker:
 
 
 def live_step(
-    frame: np.ndarray, classifier: ProbabilityModel, locker: Locker, index: int, last: FrameResult | None = None,
+    frame: np.ndarray,
+    classifier: ProbabilityModel,
+    locker: Locker,
+    index: int,
+    last: FrameResult | None = None,
 ):
     """One pass of the live loop (read, PIN update, overlay) -> (FrameResult, ms per stage).
 
@@ -230,8 +234,10 @@ def run_configs(c: Contenders, iterations: int, n_frames: int, seed: int = SEED)
     for size in SIZES:
         for n in CHAR_COUNTS:
             frames = make_frames(size, n, n_frames, seed)
-            out.append({"size": list(size), "chars": n, "frames": n_frames, "iterations": iterations}
-                       | bench_config(frames, c, iterations))
+            out.append(
+                {"size": list(size), "chars": n, "frames": n_frames, "iterations": iterations}
+                | bench_config(frames, c, iterations)
+            )
     return out
 
 
@@ -274,8 +280,19 @@ def make_patches(n: int, seed: int = SEED) -> np.ndarray:
 def cold_start(model: Path, backend: str, runs: int) -> dict:
     """Seconds from launching ``recognize_live.py --source demo --headless --max-frames 1`` to its
     exit, and that child's own peak RSS (its ``ru_maxrss``), averaged over ``runs``."""
-    cmd = [sys.executable, str(ROOT / "recognize_live.py"), "--source", "demo", "--headless",
-           "--max-frames", "1", "--model", str(model), "--backend", backend]
+    cmd = [
+        sys.executable,
+        str(ROOT / "recognize_live.py"),
+        "--source",
+        "demo",
+        "--headless",
+        "--max-frames",
+        "1",
+        "--model",
+        str(model),
+        "--backend",
+        backend,
+    ]
     seconds, rss = [], []
     for _ in range(runs):
         s, mb = _launch(cmd)
@@ -283,16 +300,21 @@ def cold_start(model: Path, backend: str, runs: int) -> dict:
         rss.append(mb)
     known = [m for m in rss if m is not None]
     return {
-        "backend": backend, "model": str(model), "runs": runs,
-        "seconds": float(np.mean(seconds)), "seconds_runs": seconds,
-        "peak_rss_mb": float(np.mean(known)) if known else None, "peak_rss_mb_runs": rss,
+        "backend": backend,
+        "model": str(model),
+        "runs": runs,
+        "seconds": float(np.mean(seconds)),
+        "seconds_runs": seconds,
+        "peak_rss_mb": float(np.mean(known)) if known else None,
+        "peak_rss_mb_runs": rss,
     }
 
 
 def _launch(cmd: list[str]) -> tuple[float, float | None]:
     with tempfile.TemporaryFile() as err:
-        done = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=err, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, *cmd], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, check=False
+        )
         err.seek(0)
         errors = err.read().decode(errors="replace").strip().splitlines()
     try:
@@ -334,15 +356,23 @@ def photo_times(folder: Path, classifier: ProbabilityModel, repeats: int) -> dic
         per_photo[row["file"]] = min(_timed_ms(read_frame, image, classifier) for _ in range(repeats))
     worst = max(per_photo, key=per_photo.get)
     values = sorted(per_photo.values())
-    return {"folder": str(folder), "photos": len(values), "median_ms": float(np.median(values)),
-            "worst_ms": values[-1], "worst_file": worst, "per_photo_ms": per_photo}
+    return {
+        "folder": str(folder),
+        "photos": len(values),
+        "median_ms": float(np.median(values)),
+        "worst_ms": values[-1],
+        "worst_file": worst,
+        "per_photo_ms": per_photo,
+    }
 
 
 def format_photo_times(times: dict) -> str:
     if "skipped" in times:
         return f"photo reading: skipped ({times['skipped']})"
-    return (f"photo reading ({times['folder']}, {times['photos']} photos, decoded beforehand, best of "
-            f"repeats): median {times['median_ms']:.1f} ms, worst {times['worst_ms']:.1f} ms ({times['worst_file']})")
+    return (
+        f"photo reading ({times['folder']}, {times['photos']} photos, decoded beforehand, best of "
+        f"repeats): median {times['median_ms']:.1f} ms, worst {times['worst_ms']:.1f} ms ({times['worst_file']})"
+    )
 
 
 # --- Report -------------------------------------------------------------------------------------
@@ -361,12 +391,19 @@ def machine_info(model: Path, keras_model: Path, keras_version: str) -> dict:
 
     return {
         "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "platform": platform.platform(), "processor": platform.processor() or _cpu_model(),
-        "machine": platform.machine(), "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or _cpu_model(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
         "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(), "numpy": np.__version__, "opencv": cv2.__version__,
-        "ai_edge_litert": version("ai-edge-litert"), "tensorflow": version("tensorflow"),
-        "keras": keras_version, "model": str(model), "model_sha256": sha256_file(model),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "ai_edge_litert": version("ai-edge-litert"),
+        "tensorflow": version("tensorflow"),
+        "keras": keras_version,
+        "model": str(model),
+        "model_sha256": sha256_file(model),
         "keras_model": str(keras_model),
     }
 
@@ -402,8 +439,9 @@ def evaluate_targets(report: dict) -> list[dict]:
     batch = report.get("batch10_ms", {}).get("median")
     rows.append(_target("classify a batch of 10 patches, LiteRT", "ms", batch, TARGET_BATCH10_MS, True))
     photos = report.get("photo_times", {})
-    rows.append(_target("median time to read a photo of structured paper", "ms", photos.get("median_ms"),
-                        TARGET_PHOTO_MS, True))
+    rows.append(
+        _target("median time to read a photo of structured paper", "ms", photos.get("median_ms"), TARGET_PHOTO_MS, True)
+    )
     lite = report["cold_start"].get("litert") or {}
     rows.append(_target("cold start, LiteRT", "s", lite.get("seconds"), TARGET_COLD_S, True))
     rows.append(_target("peak RSS, LiteRT", "MB", lite.get("peak_rss_mb"), TARGET_RSS_MB, True))
@@ -412,8 +450,7 @@ def evaluate_targets(report: dict) -> list[dict]:
 
 def _target(name: str, unit: str, value: float | None, limit: float, at_most: bool) -> dict:
     met = None if value is None else (value <= limit if at_most else value >= limit)
-    return {"name": name, "unit": unit, "value": value, "limit": limit,
-            "at_most": at_most, "met": met}
+    return {"name": name, "unit": unit, "value": value, "limit": limit, "at_most": at_most, "met": met}
 
 
 def _fmt(value: float | None, spec: str = ".2f") -> str:
@@ -441,8 +478,10 @@ def format_reference(report: dict) -> str:
     lines = [
         "Classification and total per frame, median ms: ours (LiteRT) vs model.predict once per frame;",
         "same frames, same patches. 'keras call' is a direct model(x) call (our Keras fallback).",
-        (f"{'config':<16}{'ours':>8}{'predict':>10}{'speed-up':>10}{'keras call':>12}"
-         f"{'total ours':>12}{'predict':>10}{'speed-up':>10}{'same reading':>14}"),
+        (
+            f"{'config':<16}{'ours':>8}{'predict':>10}{'speed-up':>10}{'keras call':>12}"
+            f"{'total ours':>12}{'predict':>10}{'speed-up':>10}{'same reading':>14}"
+        ),
     ]
     for c in report["configs"]:
         agree = c["readings_same_as_reference"]
@@ -456,8 +495,10 @@ def format_reference(report: dict) -> str:
 
 
 def format_cold(report: dict) -> str:
-    lines = ["Cold start: recognize_live.py --source demo --headless --max-frames 1 (launch to exit)",
-             f"{'backend':<10}{'seconds':>10}{'peak RSS MB':>14}{'runs':>6}"]
+    lines = [
+        "Cold start: recognize_live.py --source demo --headless --max-frames 1 (launch to exit)",
+        f"{'backend':<10}{'seconds':>10}{'peak RSS MB':>14}{'runs':>6}",
+    ]
     for name, cold in report["cold_start"].items():
         lines.append(f"{name:<10}{cold['seconds']:>10.2f}{_fmt(cold['peak_rss_mb'], '.0f'):>14}{cold['runs']:>6}")
     return "\n".join(lines)
@@ -484,15 +525,23 @@ def format_targets(targets: list[dict]) -> str:
 def format_report(report: dict) -> str:
     m = report["machine"]
     load = _fmt(m["load_average_1m"])
-    head = (f"Digit Locker benchmark - model {m['model']}\n"
-            f"{m['processor'] or m['machine']}, {m['cpu_count']} CPUs, load {load}; python {m['python']}, "
-            f"numpy {m['numpy']}, opencv {m['opencv']}, ai-edge-litert {m['ai_edge_litert']}, "
-            f"keras {m['keras']}\n"
-            f"{report['iterations']} frames timed per config, looping over {report['frames']} generated "
-            f"frames (seed {report['seed']}, dark ink, gradient + noise), polarity auto")
-    parts = [head, format_stages(report), format_reference(report), format_cold(report),
-             format_readings(report["readings"]), format_photo_times(report["photo_times"]),
-             format_targets(report["targets"])]
+    head = (
+        f"Digit Locker benchmark - model {m['model']}\n"
+        f"{m['processor'] or m['machine']}, {m['cpu_count']} CPUs, load {load}; python {m['python']}, "
+        f"numpy {m['numpy']}, opencv {m['opencv']}, ai-edge-litert {m['ai_edge_litert']}, "
+        f"keras {m['keras']}\n"
+        f"{report['iterations']} frames timed per config, looping over {report['frames']} generated "
+        f"frames (seed {report['seed']}, dark ink, gradient + noise), polarity auto"
+    )
+    parts = [
+        head,
+        format_stages(report),
+        format_reference(report),
+        format_cold(report),
+        format_readings(report["readings"]),
+        format_photo_times(report["photo_times"]),
+        format_targets(report["targets"]),
+    ]
     return "\n\n".join(parts)
 
 
@@ -500,17 +549,23 @@ def format_report(report: dict) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m vision.bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m vision.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--model", type=Path, default=C.MODEL_TFLITE, help="LiteRT model (default: the shipped one)")
-    p.add_argument("--keras-model", type=Path,
-                   help="Keras twin for the reference (default: --model with the .keras suffix)")
+    p.add_argument(
+        "--keras-model", type=Path, help="Keras twin for the reference (default: --model with the .keras suffix)"
+    )
     p.add_argument("--iterations", type=int, help=f"frames timed per config (default {FULL['iterations']})")
     p.add_argument("--frames", type=int, help=f"generated frames per config (default {FULL['frames']})")
     p.add_argument("--cold-runs", type=int, help=f"cold starts averaged per backend (default {FULL['cold_runs']})")
     p.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS, help="real photo folder with labels.tsv")
-    p.add_argument("--pages", type=Path, default=DEFAULT_PAGES,
-                   help="photos of structured paper whose reading time is measured (labels.tsv)")
+    p.add_argument(
+        "--pages",
+        type=Path,
+        default=DEFAULT_PAGES,
+        help="photos of structured paper whose reading time is measured (labels.tsv)",
+    )
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--quick", action="store_true", help="smoke run: few iterations, one cold start")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
@@ -538,7 +593,10 @@ def run(args: argparse.Namespace) -> dict:
     configs = run_configs(Contenders(ours, reference, keras_call), args.iterations, args.frames, args.seed)
     report = {
         "machine": machine_info(args.model, args.keras_model, reference.keras_version),
-        "iterations": args.iterations, "frames": args.frames, "seed": args.seed, "quick": args.quick,
+        "iterations": args.iterations,
+        "frames": args.frames,
+        "seed": args.seed,
+        "quick": args.quick,
         "configs": configs,
         "cold_start": {
             "litert": cold_start(args.model, "litert", args.cold_runs),

@@ -125,7 +125,7 @@ def _color_at(t: float) -> tuple[int, int, int]:
 
 
 def masked_buffer(buffer_len: int, pin_len: int | None) -> str:
-    """"* * _ _": one "*" per entered character, "_" per missing one (one cursor if length unknown)."""
+    """ "* * _ _": one "*" per entered character, "_" per missing one (one cursor if length unknown)."""
     missing = 1 if pin_len is None else max(0, pin_len - buffer_len)
     return " ".join("*" * buffer_len + "_" * missing)
 
@@ -175,8 +175,13 @@ def _draw_detection(out: np.ndarray, det: Detection, st: _Style) -> None:
 def _draw_candidate(out: np.ndarray, box: Box, progress: float | None, st: _Style) -> None:
     """Highlight the character being accepted and show a progress bar just below its box."""
     grow = st.thickness * 3  # outside the detection's own box so both stay visible
-    cv2.rectangle(out, (box.x - grow, box.y - grow), (box.x2 - 1 + grow, box.y2 - 1 + grow),
-                  config.COLOR_CANDIDATE, st.thickness * 2)
+    cv2.rectangle(
+        out,
+        (box.x - grow, box.y - grow),
+        (box.x2 - 1 + grow, box.y2 - 1 + grow),
+        config.COLOR_CANDIDATE,
+        st.thickness * 2,
+    )
     if progress is None:
         return
     h, w = out.shape[:2]
@@ -199,8 +204,7 @@ def _draw_top(out: np.ndarray, hud: Hud, st: _Style) -> None:
     banner_end = _put(out, text, (st.pad, 0), color, st)
     polarity = f"{hud.polarity_used} (auto)" if hud.polarity == "auto" else hud.polarity
     stats = f"{hud.fps:4.1f} fps  {polarity}  {hud.mode}"
-    _put(out, stats, (banner_end + 2 * st.pad, 0), config.COLOR_TEXT, st, right=w - st.pad,
-         align_right=True)
+    _put(out, stats, (banner_end + 2 * st.pad, 0), config.COLOR_TEXT, st, right=w - st.pad, align_right=True)
     line2 = f"PIN  {masked_buffer(hud.buffer_len, hud.pin_len)}"
     pin_end = _put(out, line2, (st.pad, st.line_h), config.COLOR_TEXT, st)
     if hud.message:
@@ -235,8 +239,7 @@ def _draw_help(out: np.ndarray, st: _Style) -> None:
         _put(out, text, (x0 + 2 * st.pad + key_w, y), config.COLOR_TEXT, st, right=x0 + pw - st.pad)
 
 
-def _darken(out: np.ndarray, x0: int, y0: int, x1: int, y1: int,
-            alpha: float = config.OVERLAY_BAR_ALPHA) -> None:
+def _darken(out: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = config.OVERLAY_BAR_ALPHA) -> None:
     """Darken a clipped rectangle in place: a semi-transparent black bar behind text."""
     h, w = out.shape[:2]
     x0, x1, y0, y1 = max(0, x0), min(w, x1), max(0, y0), min(h, y1)
@@ -245,8 +248,9 @@ def _darken(out: np.ndarray, x0: int, y0: int, x1: int, y1: int,
         cv2.convertScaleAbs(roi, dst=roi, alpha=1.0 - alpha)
 
 
-def _text_on_bar(out: np.ndarray, text: str, org: tuple[int, int], width: int,
-                 color: tuple[int, int, int], st: _Style) -> None:
+def _text_on_bar(
+    out: np.ndarray, text: str, org: tuple[int, int], width: int, color: tuple[int, int, int], st: _Style
+) -> None:
     """One line of text on its own dark bar; ``org`` is the bar's top-left corner."""
     x, y = org
     _darken(out, x, y, x + width, y + st.line_h)
@@ -258,8 +262,15 @@ def _width(text: str, scale: float, thickness: int) -> int:
     return cv2.getTextSize(text, FONT, scale, thickness)[0][0]
 
 
-def _put(out: np.ndarray, text: str, top_left: tuple[int, int], color: tuple[int, int, int],
-         st: _Style, right: int | None = None, align_right: bool = False) -> int:
+def _put(
+    out: np.ndarray,
+    text: str,
+    top_left: tuple[int, int],
+    color: tuple[int, int, int],
+    st: _Style,
+    right: int | None = None,
+    align_right: bool = False,
+) -> int:
     """putText placed by the top-left of its line box (not OpenCV's baseline); returns its end x.
 
     With ``right`` the text is shrunk (down to OVERLAY_MIN_FIT_SCALE) to fit between
@@ -319,7 +330,7 @@ def _patch_grid(patches: np.ndarray, labels: Sequence[str], height: int) -> np.n
     for i, (patch, label) in enumerate(zip(patches, labels, strict=True)):
         x, y = (i // rows) * tile, (i % rows) * cell_h
         big = cv2.resize(np.asarray(patch, np.uint8), (tile, tile), interpolation=cv2.INTER_NEAREST)
-        grid[y:y + tile, x:x + tile] = big[..., None]
+        grid[y : y + tile, x : x + tile] = big[..., None]
         cv2.rectangle(grid, (x, y), (x + tile - 1, y + tile - 1), (90, 90, 90), 1)
         color = config.COLOR_REJECT_TEXT if label == config.REJECT_CHAR else config.COLOR_GRANTED
         _put(grid, label, (x + st.pad, y + tile), color, st)

@@ -422,9 +422,7 @@ def _background(size: tuple[int, int], polarity: str, rng) -> np.ndarray:
         texture = 4 * _smooth_noise((h, w), h / 5, rng) + 2 * _smooth_noise((h, w), 2.5, rng)
     else:
         level = rng.uniform(30, 55)
-        colour = np.array(
-            [level * rng.uniform(0.8, 1.0), level * rng.uniform(1.0, 1.3), level * 0.8]
-        )
+        colour = np.array([level * rng.uniform(0.8, 1.0), level * rng.uniform(1.0, 1.3), level * 0.8])
         dust = np.abs(_smooth_noise((h, w), h / 4, rng))  # chalk dust only ever lightens a board
         texture = 7 * dust + 2 * _smooth_noise((h, w), 2.5, rng)
     return cv2.add(cv2.cvtColor(texture, cv2.COLOR_GRAY2BGR), (*map(float, colour), 0.0))
@@ -599,16 +597,10 @@ def _pt(p) -> tuple[int, int]:
     return round(p[0]), round(p[1])
 
 
-def _ruled_lines(
-    size, placed, tilt: float, homography, char_h: float
-) -> list[tuple[np.ndarray, np.ndarray]]:
+def _ruled_lines(size, placed, tilt: float, homography, char_h: float) -> list[tuple[np.ndarray, np.ndarray]]:
     """Frame-pixel segments of ruled lines running with the text, half a pitch off its rows."""
     w, h = size
-    first_row = [
-        t[:2, :] @ [(g.shape[1] - 1) / 2, (g.shape[0] - 1) / 2, 1]
-        for s, g, t in placed
-        if s.row == 0
-    ]
+    first_row = [t[:2, :] @ [(g.shape[1] - 1) / 2, (g.shape[0] - 1) / 2, 1] for s, g, t in placed if s.row == 0]
     origin = np.mean(first_row, axis=0) if first_row else np.array([w / 2, h / 2])
     along = np.array([math.cos(tilt), -math.sin(tilt)])
     normal = np.array([math.sin(tilt), math.cos(tilt)])
@@ -654,9 +646,7 @@ def _draw_page_edge(frame, boxes, keep_out, polarity, rng) -> None:
     }
     mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(mask, [np.int32(quads[side])], 255, cv2.LINE_AA)
-    beyond = (
-        (60.0, 85.0, 110.0) if polarity == "dark" else (165.0, 170.0, 170.0)
-    )  # wood / aluminium
+    beyond = (60.0, 85.0, 110.0) if polarity == "dark" else (165.0, 170.0, 170.0)  # wood / aluminium
     _blend_mask(frame, mask, np.float32(beyond) * rng.uniform(0.8, 1.1), 1.0)
 
 
@@ -667,9 +657,7 @@ def _draw_specks(frame, keep_out, polarity, rng) -> None:
     radius_max = max(1.5, h / 160)
     for _ in range(int(rng.integers(3, 9))):
         x, y, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(1, radius_max)
-        if not any(
-            rx - r <= x <= rx + rw + r and ry - r <= y <= ry + rh + r for rx, ry, rw, rh in keep_out
-        ):
+        if not any(rx - r <= x <= rx + rw + r and ry - r <= y <= ry + rh + r for rx, ry, rw, rh in keep_out):
             cv2.circle(mask, _pt((x, y)), round(r), 255, -1, cv2.LINE_AA)
     speck = (90.0, 90.0, 95.0) if polarity == "dark" else (200.0, 205.0, 205.0)
     _blend_mask(frame, mask, np.float32(speck), 0.8)
@@ -692,10 +680,7 @@ def _draw_finger(frame: np.ndarray, boxes: Sequence[Box], rng, tries: int = 12) 
             angle = rng.uniform(-25, 25)
         poly = cv2.ellipse2Poly(_pt(centre), (int(along), int(across)), int(angle), 0, 360, 10)
         x, y, bw, bh = cv2.boundingRect(poly)
-        if not any(
-            x < rx + rw and rx < x + bw and y < ry + rh and ry < y + bh
-            for rx, ry, rw, rh in keep_out
-        ):
+        if not any(x < rx + rw and rx < x + bw and y < ry + rh and ry < y + bh for rx, ry, rw, rh in keep_out):
             _paint_skin(frame, poly, across)
             return
 
@@ -740,9 +725,7 @@ def hershey_glyph(char: str, rng: np.random.Generator, size: int = 64) -> np.nda
         return crop.copy()
     scale = size / max(w, h)
     out_size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(
-        crop, out_size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    )
+    return cv2.resize(crop, out_size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
 def _draw_hershey(char: str, font: int, thickness: int, size: int) -> np.ndarray:
@@ -752,9 +735,7 @@ def _draw_hershey(char: str, font: int, thickness: int, size: int) -> np.ndarray
     scale = size / max(unit_h, 1)
     (tw, th), _ = cv2.getTextSize(char, font, scale, thickness)
     canvas = np.zeros((side, side), np.uint8)
-    cv2.putText(
-        canvas, char, ((side - tw) // 2, (side + th) // 2), font, scale, 255, thickness, cv2.LINE_AA
-    )
+    cv2.putText(canvas, char, ((side - tw) // 2, (side + th) // 2), font, scale, 255, thickness, cv2.LINE_AA)
     return _thin_to(canvas, thickness)
 
 
@@ -774,9 +755,7 @@ def _roughen(canvas: np.ndarray, rng, size: int, x_scale: float = 1.0) -> np.nda
     """Narrow, slant, turn and elastically warp a uint8 glyph canvas: a hand, not a printer."""
     side = canvas.shape[0]
     shear = rng.uniform(-C.GLYPH_SHEAR_RANGE, C.GLYPH_SHEAR_RANGE)
-    turn = cv2.getRotationMatrix2D(
-        (side / 2, side / 2), rng.uniform(-1, 1) * C.GLYPH_ROTATION_DEG, 1.0
-    )
+    turn = cv2.getRotationMatrix2D((side / 2, side / 2), rng.uniform(-1, 1) * C.GLYPH_ROTATION_DEG, 1.0)
     c = side / 2
     shear_m = np.array([[x_scale, -shear, c * (1 - x_scale + shear)], [0, 1, 0], [0, 0, 1]])
     affine = turn @ shear_m
@@ -928,9 +907,7 @@ def _demo_background(size: tuple[int, int], polarity: str, rng) -> np.ndarray:
         colour = np.float32([128, 132, 130]) * rng.uniform(0.85, 1.1)
         texture = 5 * _smooth_noise((h, w), h / 3, rng) + 2 * _smooth_noise((h, w), 3, rng)
     frame = colour[None, None, :] + texture[:, :, None]
-    frame = cv2.warpPerspective(
-        frame, _perspective(size, 0.6, rng), size, borderMode=cv2.BORDER_REFLECT
-    )
+    frame = cv2.warpPerspective(frame, _perspective(size, 0.6, rng), size, borderMode=cv2.BORDER_REFLECT)
     _finish(frame, gradient=0.45, blur=0.8, noise=0.0, rng=rng)
     return _to_uint8(frame)
 
@@ -947,8 +924,7 @@ def _card_sprite(text: str, char_h: float, size: tuple[int, int], polarity: str,
     canvas = np.zeros((card_h + pad + round(1.2 * hand), card_w + 2 * pad, 4), np.float32)
     edge, ink_bottom = pad + card_h, pad + max(c.box.y2 for c in scene.chars)
     holds = [
-        (pad + card_w * (at + rng.uniform(-0.1, 0.1)), rng.uniform(-0.3, 0.3) * hand)
-        for at in _HOLD_AT[len(text) > 1]
+        (pad + card_w * (at + rng.uniform(-0.1, 0.1)), rng.uniform(-0.3, 0.3) * hand) for at in _HOLD_AT[len(text) > 1]
     ]
     for x, lean in holds:  # palms behind the card
         palm = np.zeros(canvas.shape[:2], np.uint8)
@@ -959,9 +935,7 @@ def _card_sprite(text: str, char_h: float, size: tuple[int, int], polarity: str,
     for x, lean in holds:  # thumbs in front, clear of the ink
         thumb, width = np.zeros(canvas.shape[:2], np.uint8), 0.14 * hand
         tip = (x, max(edge - 0.22 * hand, ink_bottom + 0.22 * hand) + width / 2)  # far from the ink
-        cv2.line(
-            thumb, _pt(tip), _pt((x + lean, edge + 0.5 * hand)), 255, round(width), cv2.LINE_AA
-        )
+        cv2.line(thumb, _pt(tip), _pt((x + lean, edge + 0.5 * hand)), 255, round(width), cv2.LINE_AA)
         _over_skin(canvas, thumb, hand, rng)
     _under_shadow(canvas, card_h)
     image = np.clip(np.rint(canvas * (1, 1, 1, 255)), 0, 255).astype(np.uint8)
@@ -1004,9 +978,7 @@ def _under_shadow(canvas: np.ndarray, card_h: int) -> None:
     canvas[:, :, 3] += (1 - canvas[:, :, 3]) * (C.DEMO_SHADOW_OPACITY * shadow)
 
 
-def _card_size(
-    glyphs: Sequence[np.ndarray], char_h: float, size: tuple[int, int]
-) -> tuple[int, int]:
+def _card_size(glyphs: Sequence[np.ndarray], char_h: float, size: tuple[int, int]) -> tuple[int, int]:
     """(width, height) of a card that holds the glyphs in one row at char_h, within the frame."""
     aspects = sum(g.shape[1] / g.shape[0] for g in glyphs) * (1 + C.SCENE_SIZE_JITTER)
     text_w = char_h * (aspects + C.SCENE_GAP_RANGE[1] * (len(glyphs) - 1))
@@ -1022,9 +994,7 @@ def _make_shot(sprite: _Sprite, start: int, end: int, size, fps: float, rng) -> 
     tilt = rng.uniform(-3, 3)
     angle = math.radians(abs(tilt) + C.DEMO_SWAY_DEG)
     cw, ch = sprite.card_size
-    ext = np.array(
-        [cw * math.cos(angle) + ch * math.sin(angle), cw * math.sin(angle) + ch * math.cos(angle)]
-    )
+    ext = np.array([cw * math.cos(angle) + ch * math.sin(angle), cw * math.sin(angle) + ch * math.cos(angle)])
     room = np.maximum((np.array(size) - ext) / 2 - C.DEMO_TREMOR * h - 2, 0)
     drift = rng.uniform(-1, 1, 2) * np.minimum(C.DEMO_DRIFT * h, room / max(hold_s / 2, 1e-6))
     slack = np.maximum(room - np.abs(drift) * hold_s / 2, 0)
