@@ -11,6 +11,7 @@ Conventions: ``own`` is a uint8 0/255 mask of one crop's own ink; columns run al
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,15 +101,8 @@ def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> 
         whole_score = 0.5 * float(whole[: C.NUM_CLASSES].max())
     else:  # the narrower, the likelier one character: an 8 cuts into a sure 6 and a sure 3
         whole_score = _score(whole) + C.SPLIT_NARROW_MARGIN * (C.SPLIT_WIDE - width)
-    best, best_score = None, whole_score + C.SPLIT_MARGIN
-    for i, probs in enumerate(options):
-        chars = [float(p[: C.NUM_CLASSES].max()) for p in probs if _is_char(p)]
-        if not chars or min(chars) < C.SPLIT_PART_CONFIDENCE:
-            continue  # a cut is taken for characters read surely, never for a doubtful one
-        score = float(np.prod([_score(p) for p in probs]))
-        if score > best_score:
-            best, best_score = i, score
-    return best
+    # A cut is taken for characters read surely, never for a doubtful one.
+    return _best_option(options, whole_score + C.SPLIT_MARGIN, sure=min)
 
 
 def too_wide_to_keep(whole: np.ndarray, width: float) -> bool:
@@ -123,10 +117,17 @@ def best_guess(options: list[np.ndarray]) -> int | None:
     for a crop too wide to be one character that no cut reads surely: its sure parts are then
     read and its doubtful ones shown as doubtful, instead of the whole being lost. None when
     nothing in any option is surely a character (wood grain, a scribble)."""
-    best, best_score = None, 0.0
+    return _best_option(options, 0.0, sure=max)
+
+
+def _best_option(options: list[np.ndarray], floor: float, sure: Callable[[list[float]], float]) -> int | None:
+    """Index of the option whose parts' verdicts have the highest product above ``floor``, among
+    those holding a character and where ``sure`` of their characters' confidences (min: every
+    one, max: one at least) reaches SPLIT_PART_CONFIDENCE; None when none qualifies."""
+    best, best_score = None, floor
     for i, probs in enumerate(options):
         chars = [float(p[: C.NUM_CLASSES].max()) for p in probs if _is_char(p)]
-        if not chars or max(chars) < C.SPLIT_PART_CONFIDENCE:
+        if not chars or sure(chars) < C.SPLIT_PART_CONFIDENCE:
             continue
         score = float(np.prod([_score(p) for p in probs]))
         if score > best_score:
