@@ -95,3 +95,22 @@ def card_frame() -> np.ndarray:
         if i == (start + end) // 2:
             return frame
     raise AssertionError("demo ended early")
+
+
+def run_cli(capsys, *argv: object) -> tuple[int, str, str]:
+    """``recognize_live.main`` in-process -> (exit code, stdout, stderr); never a traceback."""
+    import recognize_live
+
+    code = recognize_live.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err, err
+    return code, out, err
+
+
+def one_error_line(err: str, *needles: str) -> str:
+    """The one ``error: ...`` line a refusal prints on stderr, holding every needle."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]

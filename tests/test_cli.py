@@ -18,6 +18,8 @@ from typing import Self
 import cv2
 import numpy as np
 import pytest
+from conftest import one_error_line as _one_error_line
+from conftest import run_cli as _run
 
 import recognize_live
 import vision.sources
@@ -28,20 +30,6 @@ from vision.sources import open_source
 
 PHOTO = "niraj-dudani_1.jpeg"  # one row, label 7899777743
 NEW_PIN = "2580"
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = recognize_live.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
-
-def _one_error_line(err: str, *needles: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import one_error_line as _one_error_line
+from conftest import run_cli as _main
 
-import recognize_live
 import vision.sources
 from hardening.test_input_decode import _write_gif, png_bomb  # tests/ is on sys.path under pytest
 from vision import config
@@ -27,21 +28,6 @@ from vision import config
 pytestmark = pytest.mark.hardening
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 180.0
-
-
-def _main(capsys, *argv: object) -> tuple[int, str, str]:
-    code = recognize_live.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
-
-def _one_error_line(err: str, *needles: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def _card(path: Path, digit: str = "7") -> Path:

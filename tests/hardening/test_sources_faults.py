@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli as _main
 
-import recognize_live
 import vision.sources
 from vision import config
 from vision.sources import SourceError, open_source
@@ -191,13 +191,6 @@ def _patch_camera(monkeypatch, capture: ScriptedCapture, stall_s: float = config
             spec, capture_factory=lambda i: capture, camera_retry_s=0.3, camera_stall_s=stall_s, **kw
         ),
     )
-
-
-def _main(capsys, *argv: str) -> tuple[int, str, str]:
-    code = recognize_live.main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def test_cli_survives_bad_frames_and_size_changes(monkeypatch, capsys, tmp_path: Path) -> None:
