@@ -36,8 +36,8 @@ from vision import config as C
 if TYPE_CHECKING:
     import numpy as np
 
-    from vision.live import Action, LiveSession
-    from vision.pin import Event, Locker
+    from vision.entry import Event, PinEntry
+    from vision.session import Action, LiveSession
     from vision.sources import FrameSource
     from vision.types import FrameResult
 
@@ -221,9 +221,9 @@ def _secret(prompt: str) -> str:
 
 def run_images(source: FrameSource, classifier, args: argparse.Namespace, window: Window | None) -> int:
     """Image mode: read each image once; JSON lines or 'name: row / row' text."""
-    from vision.live import Action
     from vision.overlay import Hud, draw
     from vision.pipeline import read_frame
+    from vision.session import Action
 
     for index, frame in enumerate(source):
         result = read_frame(frame, classifier, args.polarity, index)
@@ -245,34 +245,13 @@ def run_images(source: FrameSource, classifier, args: argparse.Namespace, window
 
 
 def make_session(args: argparse.Namespace, kind: str, classifier) -> LiveSession:
-    from vision.live import LiveSession
+    from vision.session import DEMO_SCREEN_NOTE, LiveSession, choose_lock
 
-    locker, note = make_locker(args, kind)
-    if note:
-        print(f"{note}; set your own with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
-    screen_note = "DEMO: the built-in demo PIN unlocks (set yours: --set-pin)" if note else ""
-    return LiveSession(classifier, locker, args.polarity, demo_note=screen_note, snapshot_dir=args.snapshots)
-
-
-def make_locker(args: argparse.Namespace, kind: str) -> tuple[Locker, str]:
-    """The real lock from the config file, and the note to show about it.
-
-    The demo uses its own in-memory demo PIN unless --config names a file with a PIN: a looping
-    demo must never throttle the user's real lock. The demo PIN itself is never shown or printed
-    (the cards on screen spell it).
-    """
-    from vision.lockstore import Lock, default_config_path
-    from vision.pin import Locker
-
-    demo = "demo: the built-in demo PIN unlocks, not yours"
-    if kind == "demo" and args.config is None:
-        return Locker(Lock.in_memory(C.DEMO_PIN), mode=args.mode, hold_s=args.hold), demo
-    lock = Lock.load(args.config or default_config_path())
-    if not lock.has_pin and kind == "demo":
-        return Locker(Lock.in_memory(C.DEMO_PIN), mode=args.mode, hold_s=args.hold), demo
-    if not lock.has_pin:
-        print(f"no PIN set: reading only; set one with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
-    return Locker(lock, mode=args.mode, hold_s=args.hold), ""
+    choice = choose_lock(kind == "demo", args.config, args.mode, args.hold)
+    if choice.note:
+        print(f"{choice.note}; set your own with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
+    screen_note = DEMO_SCREEN_NOTE if choice.demo else ""
+    return LiveSession(classifier, choice.entry, args.polarity, demo_note=screen_note, snapshot_dir=args.snapshots)
 
 
 def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace, window: Window | None) -> int:
@@ -282,14 +261,14 @@ def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace
     fast this machine is; a camera runs on the wall clock. Events a key caused are reported with
     the next frame, so --json stays one object per frame.
     """
-    from vision.live import Action
+    from vision.session import Action
 
     start, pending = time.monotonic(), []
     for index, frame in enumerate(source):
         tick = time.monotonic()
         now = tick - start if source.live else index / source.fps
         result, events = session.step(frame, index, now)
-        report(args, result, session.locker, pending + events)
+        report(args, result, session.entry, pending + events)
         pending = []
         if window is not None:
             action = window.show(session.render(), _wait_ms(source, tick))
@@ -308,9 +287,9 @@ def _wait_ms(source: FrameSource, tick: float) -> int:
     return max(1, int(1000 / source.fps - (time.monotonic() - tick) * 1000))
 
 
-def report(args: argparse.Namespace, result: FrameResult, locker: Locker, events: list[Event]) -> None:
+def report(args: argparse.Namespace, result: FrameResult, locker: PinEntry, events: list[Event]) -> None:
     """One JSON object per frame with --json, else one line per event; both masked."""
-    from vision.live import live_json
+    from vision.session import live_json
 
     if args.json:
         print(json.dumps(live_json(result, locker, events)), flush=True)
@@ -330,7 +309,7 @@ class Window:
         self._shown = False
 
     def show(self, image: np.ndarray, wait_ms: int) -> Action | None:
-        from vision.live import Action, action_for_key
+        from vision.session import Action, action_for_key
 
         self._cv2.imshow(WINDOW, image)
         action = action_for_key(self._cv2.waitKeyEx(wait_ms))

@@ -24,8 +24,8 @@ from conftest import run_cli as _run
 import recognize_live
 import vision.sources
 from vision import config
-from vision.live import Action
 from vision.lockstore import Lock, Verdict
+from vision.session import Action
 from vision.sources import open_source
 
 PHOTO = "niraj-dudani_1.jpeg"  # one row, label 7899777743

@@ -14,8 +14,8 @@ LIVE_APP = textwrap.dedent(
 
     import numpy as np
 
-    import recognize_live, vision.pipeline, vision.live, vision.classifier, vision.sources
-    import vision.overlay, vision.pin, vision.segment, vision.scenes
+    import recognize_live, vision.pipeline, vision.session, vision.classifier, vision.sources
+    import vision.overlay, vision.entry, vision.segment, vision.scenes
     from vision.config import NUM_OUTPUTS
 
     clf = vision.classifier.Classifier()

@@ -118,7 +118,7 @@ def test_a_short_mark_alone_on_its_line_is_not_a_character():
     probs = np.zeros((5, C.NUM_OUTPUTS), np.float32)
     probs[:, 1] = 1.0
     seg = _segmentation([*row, Box(200, 300, 6, 18), Box(200, 400, 12, 38)], char_height=40.0)
-    _, lines = _read_rows(seg, probs)
+    _, lines, _ = _read_rows(seg, probs)
     assert lines == ["111", "1"]
 
 

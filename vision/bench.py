@@ -40,10 +40,10 @@ import cv2
 import numpy as np
 
 from vision import config as C
+from vision.entry import PinEntry
 from vision.evaluate import read_labels
 from vision.lockstore import Lock
 from vision.overlay import Hud, draw
-from vision.pin import Locker
 from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.scenes import hershey_glyph, render_scene
 from vision.sources import read_image
@@ -123,16 +123,16 @@ def make_frames(size: tuple[int, int], n_chars: int, count: int, seed: int = SEE
     return frames
 
 
-def new_locker() -> Locker:
+def new_locker() -> PinEntry:
     """A locker on an in-memory lock, as the demo uses; frames change every iteration, so no
     character is held long enough to be typed and every update is the ordinary per-frame one."""
-    return Locker(Lock.in_memory(BENCH_PIN))
+    return PinEntry(Lock.in_memory(BENCH_PIN))
 
 
 def live_step(
     frame: np.ndarray,
     classifier: ProbabilityModel,
-    locker: Locker,
+    locker: PinEntry,
     index: int,
     last: FrameResult | None = None,
 ):

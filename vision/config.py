@@ -87,7 +87,7 @@ SNAPSHOT_NOTICE_S = 4.0  # seconds "snapshot saved to ..." stays on screen
 # draws its own text. Its warnings are off unless --verbose; critical and fatal messages stay on.
 QT_QUIET_LOGGING_RULES = "*.debug=false;*.info=false;*.warning=false"
 
-# --- PIN entry and lock (vision/pin.py) --------------------------------------------------
+# --- PIN entry and lock (vision/entry.py) ---------------------------------------------------
 PIN_ALPHABET = "".join(CLASSES)  # what the recognizer can type: "0123456789K"
 PIN_MIN_LENGTH = 4  # shorter PINs are guessed too easily even with the lockout below
 PIN_MAX_LENGTH = 8  # more is tedious to hold up card by card

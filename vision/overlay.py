@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from vision import config
-from vision.types import Box, Detection
+from vision.types import Box, Detection, EntryMode, EntryState, Polarity
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -39,9 +39,9 @@ HELP_LINES: tuple[str, ...] = tuple(f"{key:<11}{what}" for key, what in HELP_KEY
 HINT = "r reset  Bksp delete  Enter submit  m mode  p polarity  d debug  s snap  h help  q quit"
 HINT_SHORT = "h help  q quit"  # when HINT cannot fit the frame's width even at the smallest scale
 
-MODES = ("sequential", "row")
-POLARITIES = ("auto", "dark", "light")
-STATES = ("locked", "granted", "denied", "locked_out", "disabled", "no_pin")
+MODES = tuple(EntryMode)
+POLARITIES = tuple(Polarity)
+STATES = tuple(EntryState)
 
 
 @dataclass(frozen=True)

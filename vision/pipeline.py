@@ -47,7 +47,7 @@ def read_frame(
     batch = seg.patches if not seg.splits else np.concatenate([seg.patches, seg.split_patches])
     seg, probs = apply_splits(seg, classifier.probabilities(batch))
     t2 = time.perf_counter()
-    detections, lines = _read_rows(seg, probs)
+    detections, lines, order = _read_rows(seg, probs)
     t3 = time.perf_counter()
     timings.update(segment=(t1 - t0) * 1e3, classify=(t2 - t1) * 1e3, rows=(t3 - t2) * 1e3)
     return FrameResult(
@@ -60,6 +60,7 @@ def read_frame(
         timings_ms=timings,
         char_height=seg.char_height if detections else 0.0,
         process_side=min(max(frame.shape[:2]), max_side),
+        probabilities=np.asarray(probs, np.float32).reshape(-1, C.NUM_OUTPUTS)[np.asarray(order, np.intp)],
     )
 
 
@@ -147,10 +148,12 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
     ]
 
 
-def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str]]:
-    """Drop what the classifier says is no character, then order the rest into rows."""
+def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str], list[int]]:
+    """Drop what the classifier says is no character, then order the rest into rows.
+
+    Also returns, per detection, the index of its row in ``probs``."""
     if len(probs) == 0:
-        return [], []
+        return [], [], []
     chars = probs[:, : C.NUM_CLASSES]
     # Python lists from here: per-character numpy scalar access costs more than the maths.
     conf = chars.max(axis=1).tolist()
@@ -160,7 +163,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= C.DROP_CONFIDENCE]
     if not keep:
-        return [], []
+        return [], [], []
     boxes = [seg.boxes[i] for i in keep]
     centers = np.array([b.center for b in boxes], np.float64)
     # Marks the model surely calls no character (operators, dashes) still part the numbers.
@@ -168,6 +171,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     extents = seg.extents[keep]
     detections: list[Detection] = []
     lines: list[str] = []
+    order: list[int] = []
     for row in group_rows(centers, extents, seg.char_height, seg.angle):
         if all(conf[keep[k]] < C.CONFIDENCE_THRESHOLD for k in row):
             continue  # nothing in it is surely a character: a smudge or a finger, not a line of text
@@ -181,6 +185,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
             i = keep[k]
             char = C.CLASSES[best[i]] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
             detections.append(Detection(char, conf[i], boxes[k], len(lines), col, gap))
+            order.append(i)
             text.append((" " if gap else "") + char)
         lines.append("".join(text))
-    return detections, lines
+    return detections, lines, order

@@ -49,19 +49,19 @@ def rss_mb() -> float:
 def soak(frames: int, every: int, render: bool, model: Path | None) -> list[dict]:
     """Run ``frames`` demo frames through a LiveSession; one row per ``every`` frames."""
     from vision.classifier import Classifier
-    from vision.live import Action, LiveSession, live_json
+    from vision.entry import PinEntry
     from vision.lockstore import Lock
-    from vision.pin import Locker
     from vision.scenes import demo_frames, demo_schedule
+    from vision.session import Action, LiveSession, live_json
 
-    session = LiveSession(Classifier(model), Locker(Lock.in_memory(C.DEMO_PIN)))
+    session = LiveSession(Classifier(model), PinEntry(Lock.in_memory(C.DEMO_PIN)))
     loop = demo_schedule()[-1][1]
     rows, granted, mark = [], 0, time.perf_counter()
     for index, frame in enumerate(itertools.islice(demo_frames(loop=True), frames)):
         if index % loop == 0:
             session.handle(Action.RESET, index / C.DEMO_FPS)
         result, events = session.step(frame, index, index / C.DEMO_FPS)
-        json.dumps(live_json(result, session.locker, events))  # what --json prints, built and dropped
+        json.dumps(live_json(result, session.entry, events))  # what --json prints, built and dropped
         granted += sum(e.kind == "granted" for e in events)
         if render:
             session.render()

@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+
+class Polarity(enum.StrEnum):
+    """Which way the ink runs: the user's setting (AUTO lets the segmenter decide per frame)."""
+
+    AUTO = "auto"
+    DARK = "dark"  # dark ink on light paper
+    LIGHT = "light"  # light ink (chalk) on a dark board
+
+
+class EntryMode(enum.StrEnum):
+    """How PIN entry types: one held card at a time, or a whole row at once."""
+
+    SEQUENTIAL = "sequential"
+    ROW = "row"
+
+
+class EntryState(enum.StrEnum):
+    """What the lock shows the user; JSON keeps the strings."""
+
+    LOCKED = "locked"
+    GRANTED = "granted"
+    DENIED = "denied"
+    LOCKED_OUT = "locked_out"
+    DISABLED = "disabled"
+    NO_PIN = "no_pin"
 
 
 @dataclass(frozen=True)
@@ -81,6 +108,8 @@ class FrameResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     char_height: float = 0.0  # typical character height, frame pixels (0 when nothing was read)
     process_side: int = 0  # the frame's long side as it was processed (after any downscaling)
+    # (len(detections), NUM_OUTPUTS) float: each detection's class probabilities, reject last.
+    probabilities: np.ndarray | None = None
 
     @property
     def mask(self) -> np.ndarray | None:
@@ -88,10 +117,12 @@ class FrameResult:
         spent on every frame for a view that is usually off)."""
         return self.make_mask() if self.make_mask is not None else None
 
-    def to_json(self) -> dict:
-        return {
-            "frame": self.index,
-            "lines": list(self.lines),
-            "detections": [d.to_json() for d in self.detections],
-            "polarity": self.polarity,
-        }
+    def to_json(self, probabilities: bool = False) -> dict:
+        """The image-mode contract; ``probabilities`` adds each detection's class probabilities
+        (``CLASSES`` order, then the "not a character" score) as ``probabilities``/``reject``."""
+        detections = [d.to_json() for d in self.detections]
+        if probabilities and self.probabilities is not None:
+            for d, p in zip(detections, self.probabilities.tolist()):
+                d["probabilities"] = [round(v, 4) for v in p[:-1]]
+                d["reject"] = round(p[-1], 4)
+        return {"frame": self.index, "lines": list(self.lines), "detections": detections, "polarity": self.polarity}

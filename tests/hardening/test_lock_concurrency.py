@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from vision import config, lockstore
+from vision.entry import PinEntry
 from vision.lockstore import Lock, LockConfigError, ScryptParams, Verdict
-from vision.pin import Locker
 
 ROOT = Path(__file__).resolve().parents[2]
 CTX = multiprocessing.get_context("fork")  # children inherit the test's imports: quick to start
@@ -81,7 +81,7 @@ def _set_pin_cli(path: Path, pin: str) -> None:
 
 def test_pin_set_with_the_cli_counts_in_a_running_app_at_its_next_check(path: Path) -> None:
     running = Lock.load(path, kdf=FAST)
-    locker = Locker(running, wall_clock=lambda: T0)
+    locker = PinEntry(running, wall_clock=lambda: T0)
     _set_pin_cli(path, NEW)
     assert locker.update([], [], 0.0) == []
     assert locker.pin_len == len(NEW)  # the entry screen knows the new length at once
@@ -95,7 +95,7 @@ def test_a_disabled_app_hears_of_a_pin_set_elsewhere(path: Path) -> None:
     for _ in range(config.DISABLE_AFTER_FAILURES):
         lock.check(WRONG, now)
         now += lock.lockout_remaining(now)
-    locker = Locker(Lock.load(path, kdf=FAST), wall_clock=lambda: now)
+    locker = PinEntry(Lock.load(path, kdf=FAST), wall_clock=lambda: now)
     assert [e.kind for e in locker.update([], [], 0.0)] == ["disabled"]
     _set_pin_cli(path, NEW)
     events = locker.update([], [], 0.1)

@@ -18,8 +18,8 @@ import pytest
 
 import recognize_live
 from vision import config
+from vision.entry import Event, PinEntry
 from vision.lockstore import Lock, ScryptParams
-from vision.pin import Event, Locker
 from vision.types import Box, Detection, FrameResult
 
 CTX = multiprocessing.get_context("fork")
@@ -50,7 +50,7 @@ class Clock:
         self.t += dt
 
 
-def run(locker: Locker, clock: Clock, seconds: float, char: str | None = None) -> list[tuple[str, str]]:
+def run(locker: PinEntry, clock: Clock, seconds: float, char: str | None = None) -> list[tuple[str, str]]:
     """Feed empty frames (or one held ``char``) for ``seconds``; the events as (kind, message)."""
     out: list[Event] = []
     for _ in range(round(seconds * FPS)):
@@ -62,7 +62,7 @@ def run(locker: Locker, clock: Clock, seconds: float, char: str | None = None) -
 
 def test_lockout_found_at_start_is_announced_counted_down_and_ended(tmp_path: Path) -> None:
     clock = Clock(T0 + 2)
-    locker = Locker(Lock.load(locked_file(tmp_path / "lock.json", 3, T0 + 30), kdf=FAST), wall_clock=clock)
+    locker = PinEntry(Lock.load(locked_file(tmp_path / "lock.json", 3, T0 + 30), kdf=FAST), wall_clock=clock)
     assert run(locker, clock, 40) == [
         ("locked_out", "locked out: 28 s left after 3 wrong PINs"),
         ("locked_out", "locked out: 10 s left after 3 wrong PINs"),
@@ -70,7 +70,7 @@ def test_lockout_found_at_start_is_announced_counted_down_and_ended(tmp_path: Pa
     ]
 
 
-def type_pin(locker: Locker, clock: Clock, pin: str) -> list[tuple[str, str]]:
+def type_pin(locker: PinEntry, clock: Clock, pin: str) -> list[tuple[str, str]]:
     """Hold each character up long enough to type it, then lower the card."""
     return [e for c in pin for e in run(locker, clock, 0.625, c) + run(locker, clock, 0.25)]
 
@@ -81,7 +81,7 @@ def test_a_longer_lockout_is_announced_at_each_milestone_only(tmp_path: Path) ->
     for _ in range(3):
         lock.check(WRONG, T0)
     clock = Clock(T0 + 30)  # the first lockout is over: one try before a 60 s one
-    locker = Locker(lock, wall_clock=clock)
+    locker = PinEntry(lock, wall_clock=clock)
     events = type_pin(locker, clock, WRONG)
     assert events[-2:] == [("denied", "wrong PIN"), ("locked_out", "locked out: 60 s left after 4 wrong PINs")]
     assert run(locker, clock, 70) == [
@@ -96,7 +96,7 @@ def test_first_and_second_wrong_pin_never_say_locked_out(tmp_path: Path, caplog:
     clock = Clock(T0)
     lock = Lock.load(tmp_path / "lock.json", kdf=FAST)
     lock.set_pin(PIN)
-    locker = Locker(lock, wall_clock=clock)
+    locker = PinEntry(lock, wall_clock=clock)
     events = type_pin(locker, clock, WRONG) + type_pin(locker, clock, WRONG)
     denied = [m for k, m in events if k == "denied"]
     assert denied == ["wrong PIN; 2 tries left before a 30 s lockout", "wrong PIN; 1 try left before a 30 s lockout"]
@@ -114,7 +114,7 @@ def test_a_lockout_caused_by_another_process_is_announced(tmp_path: Path) -> Non
     path = tmp_path / "lock.json"
     Lock(path, kdf=FAST).set_pin(PIN)
     clock = Clock(T0)
-    locker = Locker(Lock.load(path, kdf=FAST), wall_clock=clock)
+    locker = PinEntry(Lock.load(path, kdf=FAST), wall_clock=clock)
     assert run(locker, clock, 1) == []
     other = CTX.Process(target=_lock_out, args=(path,))
     other.start()
@@ -124,7 +124,7 @@ def test_a_lockout_caused_by_another_process_is_announced(tmp_path: Path) -> Non
 
 def test_without_a_pin_a_full_buffer_says_so_and_typing_goes_on(tmp_path: Path) -> None:
     clock = Clock(T0)
-    locker = Locker(Lock.load(tmp_path / "none.json", kdf=FAST), wall_clock=clock)
+    locker = PinEntry(Lock.load(tmp_path / "none.json", kdf=FAST), wall_clock=clock)
     events = type_pin(locker, clock, "25K80136" + "9")
     assert events[-3:] == [
         ("submitted", "submitted 8 characters: ********"),
@@ -135,7 +135,7 @@ def test_without_a_pin_a_full_buffer_says_so_and_typing_goes_on(tmp_path: Path) 
 
 def test_report_prints_each_event_as_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     result = FrameResult(index=7, detections=(), lines=(), polarity="dark")
-    locker = Locker(Lock.in_memory(PIN, kdf=FAST))
+    locker = PinEntry(Lock.in_memory(PIN, kdf=FAST))
     events = [Event("locked_out", 0, "locked out: 28 s left after 3 wrong PINs")]
     recognize_live.report(argparse.Namespace(json=False), result, locker, events)
     assert capsys.readouterr().out == "frame 7: locked_out: locked out: 28 s left after 3 wrong PINs\n"

@@ -16,9 +16,9 @@ from conftest import ReadsTwo
 
 from vision import config
 from vision import snapshots as snapmod
-from vision.live import Action, LiveSession
+from vision.entry import PinEntry
 from vision.lockstore import Lock
-from vision.pin import Locker
+from vision.session import Action, LiveSession
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def _mode(path: Path) -> int:
 
 
 def _session(folder: Path, frame: np.ndarray, index: int = 5, now: float = 1.0) -> LiveSession:
-    session = LiveSession(ReadsTwo(), Locker(Lock.in_memory(config.DEMO_PIN)), snapshot_dir=folder)
+    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), snapshot_dir=folder)
     session.step(frame, index, now)
     return session
 
@@ -100,7 +100,7 @@ def test_a_snapshot_is_announced_on_screen_with_its_folder_then_the_note_goes(tm
     session.step(card_frame, 6, 10.0 + config.SNAPSHOT_NOTICE_S / 2)
     assert "snapshot saved" in session.hud().message
     session.step(card_frame, 7, 10.0 + config.SNAPSHOT_NOTICE_S + 0.1)
-    assert session.hud().message == session.locker.view.message  # the lock's own message is back
+    assert session.hud().message == session.entry.view.message  # the lock's own message is back
 
 
 def test_a_failed_snapshot_is_said_on_screen_too(tmp_path, card_frame) -> None:

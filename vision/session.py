@@ -1,13 +1,15 @@
 """The live locker session: frames in, readings + PIN state + overlay out. No window code here.
 
-``LiveSession`` is driven by ``recognize_live.py`` both headless and with a window; it holds what
-changes between frames (PIN entry, polarity setting, debug view, FPS) and turns key actions into
-state changes, so the window loop that remains in the CLI is a few lines.
+``LiveSession`` is driven by ``recognize_live.py`` both headless and with a window, and by the web
+app (one per browser client); it holds what changes between frames (PIN entry, polarity setting,
+debug view, FPS) and turns key actions into state changes, so each front end is a few lines.
+``choose_lock`` is the policy every front end shares: the user's lock, or the demo's own PIN.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +18,49 @@ import cv2
 import numpy as np
 
 from vision import config as C
+from vision.entry import Event, PinEntry
+from vision.lockstore import Lock, default_config_path
 from vision.overlay import Hud, debug_view, draw
-from vision.pin import Event, Locker, held_card
 from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.snapshots import save_snapshot
-from vision.types import Detection, FrameResult
+from vision.types import Detection, EntryMode, FrameResult, Polarity
 
 MASK_CHAR = "*"  # live output shows that a character is there, never which
-POLARITY_CYCLE = ("auto", "dark", "light")
+POLARITY_CYCLE = tuple(Polarity)
+DEMO_NOTE = "demo: the built-in demo PIN unlocks, not yours"
+DEMO_SCREEN_NOTE = "DEMO: the built-in demo PIN unlocks (set yours: --set-pin)"
+NO_PIN_NOTE = "no PIN set: reading only"
+
+
+@dataclass(frozen=True)
+class LockChoice:
+    """The PIN entry a run uses and the one line to tell the user about it ("" when nothing)."""
+
+    entry: PinEntry
+    note: str
+    demo: bool  # checked against the built-in demo PIN, never the user's lock
+
+
+def choose_lock(
+    demo_source: bool,
+    config_path: Path | None,
+    mode: EntryMode | str = EntryMode.SEQUENTIAL,
+    hold_s: float = C.PIN_HOLD_S,
+) -> LockChoice:
+    """The real lock from ``config_path`` (default: the user's config folder), or the demo's.
+
+    The demo uses its own in-memory demo PIN unless ``config_path`` names a file with a PIN: a
+    looping demo must never throttle the user's real lock. The demo PIN itself is never shown or
+    printed (the cards on screen spell it). Raises LockConfigError for an unusable lock file.
+    """
+    if demo_source and config_path is None:
+        return LockChoice(PinEntry(Lock.in_memory(C.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
+    lock = Lock.load(config_path or default_config_path())
+    if not lock.has_pin and demo_source:
+        return LockChoice(PinEntry(Lock.in_memory(C.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
+    return LockChoice(PinEntry(lock, mode=mode, hold_s=hold_s), "" if lock.has_pin else NO_PIN_NOTE, False)
+
+
 FPS_SMOOTHING = 0.1  # weight of the newest frame in the FPS estimate
 
 
@@ -75,8 +112,8 @@ class LiveSession:
     """One run of the live locker over a frame source."""
 
     classifier: ProbabilityModel
-    locker: Locker
-    polarity: str = "auto"
+    entry: PinEntry
+    polarity: Polarity | str = Polarity.AUTO
     debug: bool = False
     show_help: bool = False
     demo_note: str = ""
@@ -93,7 +130,7 @@ class LiveSession:
         """Read one frame and feed the PIN entry; ``now`` is the frame's time in seconds."""
         side = live_side(frame.shape, self._last)
         result = read_frame(frame, self.classifier, self.polarity, index, max_side=side)
-        events = self.locker.update(result.detections, result.lines, now)
+        events = self.entry.update(result.detections, result.lines, now)
         self._last, self._frame, self._now = result, frame, now
         self._tick()
         return result, events
@@ -101,15 +138,15 @@ class LiveSession:
     def handle(self, action: Action, now: float) -> list[Event]:
         """Apply a hotkey action (QUIT is the caller's); returns the events it caused."""
         if action is Action.RESET:
-            return self.locker.reset(now)
+            return self.entry.reset(now)
         if action is Action.BACKSPACE:
-            return self.locker.backspace(now)
+            return self.entry.backspace(now)
         if action is Action.SUBMIT:
-            return self.locker.submit(now)
+            return self.entry.submit(now)
         if action is Action.TOGGLE_MODE:
-            return [self._note("mode", f"entry mode: {self.locker.toggle_mode()}")]
+            return [self._note("mode", f"entry mode: {self.entry.toggle_mode()}")]
         if action is Action.CYCLE_POLARITY:
-            self.polarity = POLARITY_CYCLE[(POLARITY_CYCLE.index(self.polarity) + 1) % len(POLARITY_CYCLE)]
+            self.polarity = POLARITY_CYCLE[(POLARITY_CYCLE.index(Polarity(self.polarity)) + 1) % len(POLARITY_CYCLE)]
             return [self._note("polarity", f"polarity: {self.polarity}")]
         if action is Action.SNAPSHOT:
             return [self._save_snapshot()]
@@ -136,8 +173,7 @@ class LiveSession:
         return np.hstack([image, side])
 
     def hud(self) -> Hud:
-        view = self.locker.view
-        card = held_card(self._last.detections) if self._last and view.candidate_progress is not None else None
+        view = self.entry.view
         return Hud(
             mode=view.mode,
             polarity=self.polarity,
@@ -145,7 +181,7 @@ class LiveSession:
             buffer_len=view.buffer_len,
             pin_len=view.pin_len,
             candidate_progress=view.candidate_progress,
-            candidate_box=card.box if card else None,
+            candidate_box=view.candidate_box,
             state=view.state,
             lockout_remaining=view.lockout_remaining,
             fps=self.fps,
@@ -179,7 +215,7 @@ class LiveSession:
         self._notice, self._notice_until = notice, self._now + C.SNAPSHOT_NOTICE_S
 
     def _note(self, kind: str, message: str) -> Event:
-        return Event(kind, self.locker.view.buffer_len, message)
+        return Event(kind, self.entry.view.buffer_len, message)
 
     def _tick(self) -> None:
         t = time.perf_counter()
@@ -197,12 +233,21 @@ def masked_detections(detections: tuple[Detection, ...]) -> list[Detection]:
     ]
 
 
-def live_json(result: FrameResult, locker: Locker, events: list[Event]) -> dict:
+def live_json(result: FrameResult, locker: PinEntry, events: list[Event]) -> dict:
     """The image-mode JSON contract with characters masked, plus PIN length/state and events."""
     out = result.to_json()
     out["detections"] = [d.to_json() for d in masked_detections(result.detections)]
     out["lines"] = ["".join(c if c in (" ", C.REJECT_CHAR) else MASK_CHAR for c in line) for line in result.lines]
     view = locker.view
-    out["pin"] = {"length": view.buffer_len, "pin_length": view.pin_len, "state": view.state, "mode": view.mode}
+    out["pin"] = {
+        "length": view.buffer_len,
+        "pin_length": view.pin_len,
+        "state": view.state,
+        "mode": view.mode,
+        "progress": None if view.candidate_progress is None else round(view.candidate_progress, 3),
+        "candidate_box": view.candidate_box.as_list() if view.candidate_box else None,
+        "lockout_remaining": math.ceil(view.lockout_remaining),
+        "message": view.message,
+    }
     out["events"] = [e.to_json() for e in events]
     return out

@@ -19,13 +19,15 @@ from conftest import ReadsTwo
 
 import recognize_live
 from vision import config
-from vision import live as livemod
-from vision.live import Action, LiveSession, action_for_key, live_json
-from vision.live import masked_detections as masked
+from vision import session as livemod
+from vision.entry import PinEntry
 from vision.lockstore import Lock, Verdict
-from vision.pin import Locker
 from vision.scenes import demo_schedule
+from vision.session import Action, LiveSession, action_for_key, live_json
+from vision.session import masked_detections as masked
 from vision.types import Box, Detection
+
+PIN_KEYS = {"length", "pin_length", "state", "mode", "progress", "candidate_box", "lockout_remaining", "message"}
 
 # --- keys --------------------------------------------------------------------------------------
 
@@ -72,29 +74,29 @@ def test_other_keys_do_nothing(key: int) -> None:
 
 @pytest.fixture
 def session(tmp_path: Path) -> LiveSession:
-    locker = Locker(Lock.in_memory(config.DEMO_PIN), hold_s=0.0, hold_frames=1)
+    locker = PinEntry(Lock.in_memory(config.DEMO_PIN), hold_s=0.0, hold_frames=1)
     return LiveSession(ReadsTwo(), locker, snapshot_dir=tmp_path / "snaps")
 
 
 def _type_one(session: LiveSession, char: str = "2") -> None:
     """Hold up one card (a new character each time: the same one would need the card to leave)."""
     card = Detection(char, 0.99, Box(10, 10, 40, 60), 0)
-    session.locker.update([card], [char], 0.0)
-    assert session.locker.view.buffer_len == 1
+    session.entry.update([card], [char], 0.0)
+    assert session.entry.view.buffer_len == 1
 
 
 def test_step_reads_the_frame_and_types_the_card(session: LiveSession, card_frame: np.ndarray) -> None:
     result, events = session.step(card_frame, 0, 0.0)
     assert result.detections and all(d.char == "2" for d in result.detections)
     assert [e.kind for e in events] == ["accepted"]
-    assert session.locker.view.buffer_len == 1
+    assert session.entry.view.buffer_len == 1
 
 
 def test_mode_key_toggles_entry_mode(session: LiveSession) -> None:
     events = session.handle(Action.TOGGLE_MODE, 0.0)
-    assert session.locker.mode == "row" and events[0].message == "entry mode: row"
+    assert session.entry.mode == "row" and events[0].message == "entry mode: row"
     session.handle(Action.TOGGLE_MODE, 0.0)
-    assert session.locker.mode == "sequential"
+    assert session.entry.mode == "sequential"
 
 
 def test_polarity_key_cycles_auto_dark_light(session: LiveSession) -> None:
@@ -114,10 +116,10 @@ def test_debug_and_help_keys_toggle(session: LiveSession) -> None:
 def test_backspace_reset_and_submit_edit_the_buffer(session: LiveSession) -> None:
     _type_one(session)
     assert [e.kind for e in session.handle(Action.BACKSPACE, 1.0)] == ["deleted"]
-    assert session.locker.view.buffer_len == 0
+    assert session.entry.view.buffer_len == 0
     _type_one(session, "7")
     assert [e.kind for e in session.handle(Action.RESET, 1.0)] == ["reset"]
-    assert session.locker.view.buffer_len == 0
+    assert session.entry.view.buffer_len == 0
     _type_one(session, "K")
     kinds = [e.kind for e in session.handle(Action.SUBMIT, 1.0)]
     assert kinds == ["submitted", str(Verdict.DENIED)]  # one character: too short, not counted
@@ -151,11 +153,11 @@ def test_render_labels_readings_but_never_the_buffer(session: LiveSession, card_
     result, _ = session.step(card_frame, 0, 0.0)
     session.render()
     assert [d.char for d in drawn] == [d.char for d in result.detections]
-    assert huds[0].buffer_len == session.locker.view.buffer_len
+    assert huds[0].buffer_len == session.entry.view.buffer_len
 
 
 def test_demo_note_reaches_the_hud(tmp_path: Path) -> None:
-    session = LiveSession(ReadsTwo(), Locker(Lock.in_memory(config.DEMO_PIN)), demo_note="DEMO: note")
+    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), demo_note="DEMO: note")
     assert session.hud().demo_note == "DEMO: note"
 
 
@@ -173,7 +175,7 @@ def test_snapshot_names_hold_only_a_timestamp_and_frame_index(session: LiveSessi
 def test_snapshot_failure_is_an_event_not_a_crash(tmp_path: Path, card_frame: np.ndarray) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    session = LiveSession(ReadsTwo(), Locker(Lock.in_memory(config.DEMO_PIN)), snapshot_dir=blocker)
+    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), snapshot_dir=blocker)
     session.step(card_frame, 0, 0.0)
     events = session.handle(Action.SNAPSHOT, 0.0)
     assert [e.kind for e in events] == ["snapshot"] and "failed" in events[0].message
@@ -181,11 +183,20 @@ def test_snapshot_failure_is_an_event_not_a_crash(tmp_path: Path, card_frame: np
 
 def test_live_json_masks_characters_and_reports_pin_state(session: LiveSession, card_frame) -> None:
     result, events = session.step(card_frame, 3, 0.0)
-    out = live_json(result, session.locker, events)
+    out = live_json(result, session.entry, events)
     assert out["frame"] == 3
     assert out["detections"] and {d["char"] for d in out["detections"]} == {livemod.MASK_CHAR}
     assert all(set(line) <= {livemod.MASK_CHAR, " ", config.REJECT_CHAR} for line in out["lines"])
-    assert out["pin"] == {"length": 1, "pin_length": len(config.DEMO_PIN), "state": "locked", "mode": "sequential"}
+    assert out["pin"] == {
+        "length": 1,
+        "pin_length": len(config.DEMO_PIN),
+        "state": "locked",
+        "mode": "sequential",
+        "progress": None,
+        "candidate_box": None,
+        "lockout_remaining": 0,
+        "message": "enter PIN (1/4): *",
+    }
     assert [e["kind"] for e in out["events"]] == ["accepted"]
     json.dumps(out)  # serialisable as is
 
@@ -253,7 +264,7 @@ def test_demo_unlocks_in_row_mode_with_a_real_lock_file(tmp_path: Path, capsys) 
         assert {"frame", "lines", "detections", "pin", "events"} <= f.keys()
         assert {d["char"] for d in f["detections"]} <= {livemod.MASK_CHAR, config.REJECT_CHAR}
         assert all(set(line) <= {livemod.MASK_CHAR, config.REJECT_CHAR, " "} for line in f["lines"])
-        assert set(f["pin"]) == {"length", "pin_length", "state", "mode"} and f["pin"]["mode"] == "row"
+        assert set(f["pin"]) == PIN_KEYS and f["pin"]["mode"] == "row"
     kinds = [e["kind"] for f in frames for e in f["events"]]
     assert "granted" in kinds, kinds
     assert "denied" not in kinds

@@ -1,10 +1,10 @@
 """PIN entry: a state machine fed detections and the time, checked against a ``lockstore.Lock``.
 
-Nothing here reads a clock on its own except ``Locker``'s injectable ``wall_clock``; every method
+Nothing here reads a clock on its own except ``PinEntry``'s injectable ``wall_clock``; every method
 whose answer depends on time takes ``now``, so tests drive time without sleeping.
 Two clocks, on purpose:
 
-* ``now`` given to ``Locker.update`` / ``backspace`` / ``reset`` / ``submit`` is monotonic
+* ``now`` given to ``PinEntry.update`` / ``backspace`` / ``reset`` / ``submit`` is monotonic
   (``time.monotonic``): hold times and how long a verdict shows must not jump when the clock is set.
 * Lock checks and lockouts use ``wall_clock()`` (``time.time``), because the lock file keeps the
   lockout across restarts and a monotonic clock starts again with the machine.
@@ -14,13 +14,14 @@ itself (a lockout running out, another process locking out or setting a PIN) int
 repeats the time left of a lockout only at a few milestones (``LOCKOUT_NOTICE_AT_S``).
 
 The PIN is never logged, printed, put in a repr, an event or a view: while typed it lives only in
-``Locker._buffer``. (Python cannot wipe a string from memory; we only keep no reference longer than
+``PinEntry._buffer``. (Python cannot wipe a string from memory; we only keep no reference longer than
 needed.)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import time
@@ -30,11 +31,11 @@ from typing import Any
 
 from vision import config
 from vision.lockstore import Lock, Verdict, lockout_duration
-from vision.types import Detection
+from vision.types import Box, Detection, EntryMode, EntryState
 
 log = logging.getLogger(__name__)
 
-MODES: tuple[str, ...] = ("sequential", "row")
+MODES: tuple[EntryMode, ...] = tuple(EntryMode)
 
 
 # --- Entry state machine ---------------------------------------------------------------------
@@ -53,19 +54,23 @@ class Event:
 
 
 @dataclass(frozen=True)
-class LockerView:
+class EntryView:
     """What the overlay draws; like Event it holds counts, never characters."""
 
-    mode: str
+    mode: EntryMode
     buffer_len: int
     pin_len: int | None
     candidate_progress: float | None  # 0..1 while a candidate is being held, else None
-    state: str  # locked, granted, denied, locked_out, disabled, no_pin
+    state: EntryState
     lockout_remaining: float
     message: str
+    # Where the candidate being held is: the card in sequential mode, the whole row in row mode.
+    candidate_box: Box | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["candidate_box"] = self.candidate_box.as_list() if self.candidate_box else None
+        return out
 
 
 class _Hold:
@@ -122,7 +127,7 @@ def held_card(detections: Sequence[Detection]) -> Detection | None:
     return max(detections, key=lambda d: d.box.area) if detections else None
 
 
-class Locker:
+class PinEntry:
     """The PIN buffer fed by recognitions, checked against a Lock.
 
     ``now`` arguments are monotonic seconds; lock checks use ``wall_clock()`` because lockouts
@@ -132,7 +137,7 @@ class Locker:
     def __init__(
         self,
         lock: Lock,
-        mode: str = "sequential",
+        mode: EntryMode | str = EntryMode.SEQUENTIAL,
         pin_length: int | None = None,
         hold_s: float = config.PIN_HOLD_S,
         hold_frames: int = config.PIN_HOLD_FRAMES,
@@ -140,17 +145,18 @@ class Locker:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+            raise ValueError(f"mode must be one of {tuple(map(str, MODES))}, not {mode!r}")
         lo, hi = config.PIN_MIN_LENGTH, config.PIN_MAX_LENGTH
         if pin_length is not None and not lo <= pin_length <= hi:
             raise ValueError(f"pin_length must be {lo} to {hi}")
         if hold_s < 0 or hold_frames < 1:
             raise ValueError("hold_s must be >= 0 and hold_frames >= 1")
-        self._lock, self._mode, self._pin_length = lock, mode, pin_length
+        self._lock, self._mode, self._pin_length = lock, EntryMode(mode), pin_length
         self._min_confidence = min_confidence
         self._wall_clock = wall_clock
         self._hold = _Hold(hold_s, hold_frames)
         self._buffer: list[str] = []  # the only place typed characters live
+        self._candidate_box: Box | None = None
         self._now = 0.0
         self._result: Verdict | None = None
         self._result_until = -math.inf
@@ -160,7 +166,7 @@ class Locker:
         self._notice = 0  # how many LOCKOUT_NOTICE_AT_S milestones the current lockout has passed
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> EntryMode:
         return self._mode
 
     @property
@@ -176,11 +182,12 @@ class Locker:
         self._now = now
         self._lock.refresh()
         events = self._announce(self._wall_clock())
+        self._candidate_box = None
         if self._announced in (Verdict.LOCKED_OUT, Verdict.DISABLED):
             self._hold.clear()
             return events
-        if self._mode == "row":
-            row = self._hold.feed(self._row_candidate(lines), now)
+        if self._mode is EntryMode.ROW:
+            row = self._hold.feed(self._row_candidate(detections, lines), now)
             return events + (self._accept_row(row, now) if row else [])
         char = self._hold.feed(self._char_candidate(detections), now)
         return events + (self._accept_char(char, now) if char else [])
@@ -214,28 +221,31 @@ class Locker:
         self._buffer.clear()
         return events + self._verdict_events(verdict, wall, now)
 
-    def toggle_mode(self) -> str:
+    def toggle_mode(self) -> EntryMode:
         """Switch sequential <-> row; the candidate being held is dropped, the buffer kept."""
-        self._mode = "row" if self._mode == "sequential" else "sequential"
+        self._mode = EntryMode.ROW if self._mode is EntryMode.SEQUENTIAL else EntryMode.SEQUENTIAL
         self._hold.clear()
+        self._candidate_box = None
         return self._mode
 
     @property
-    def view(self) -> LockerView:
+    def view(self) -> EntryView:
         wall = self._wall_clock()
         state = self._state(wall)
-        return LockerView(
+        progress = self._hold.progress(self._now)
+        return EntryView(
             mode=self._mode,
             buffer_len=len(self._buffer),
             pin_len=self.pin_len,
-            candidate_progress=self._hold.progress(self._now),
+            candidate_progress=progress,
             state=state,
             lockout_remaining=self._lock.lockout_remaining(wall),
             message=self._view_message(state, wall),
+            candidate_box=self._candidate_box if progress is not None else None,
         )
 
     def __repr__(self) -> str:
-        return f"Locker(mode={self._mode!r}, buffer_len={len(self._buffer)}, pin_len={self.pin_len})"
+        return f"PinEntry(mode={str(self._mode)!r}, buffer_len={len(self._buffer)}, pin_len={self.pin_len})"
 
     # -- helpers --
 
@@ -245,13 +255,20 @@ class Locker:
         best = held_card(detections)
         if best is None or best.char not in config.CLASSES or best.confidence < self._min_confidence:
             return None
+        self._candidate_box = best.box
         return best.char
 
-    def _row_candidate(self, lines: Sequence[str]) -> str | None:
-        """The longest fully read row of a possible PIN length (spaces between groups ignored)."""
+    def _row_candidate(self, detections: Sequence[Detection], lines: Sequence[str]) -> str | None:
+        """The longest fully read row of a possible PIN length (spaces between groups ignored);
+        its box is the union of that row's characters (``Detection.row`` indexes ``lines``)."""
         rows = ["".join(line.split()) for line in lines]
-        ok = [r for r in rows if r and all(c in config.CLASSES for c in r) and self._length_ok(len(r))]
-        return max(ok, key=len) if ok else None
+        ok = [i for i, r in enumerate(rows) if r and all(c in config.CLASSES for c in r) and self._length_ok(len(r))]
+        if not ok:
+            return None
+        best = max(ok, key=lambda i: len(rows[i]))
+        boxes = [d.box for d in detections if d.row == best]
+        self._candidate_box = functools.reduce(Box.union, boxes) if boxes else None
+        return rows[best]
 
     def _length_ok(self, n: int) -> bool:
         if self.pin_len is not None:
@@ -326,22 +343,22 @@ class Locker:
         left = math.ceil(self._lock.lockout_remaining(wall))
         return f"locked out: {left} s left after {self._lock.failures} wrong PINs"
 
-    def _state(self, wall: float) -> str:
+    def _state(self, wall: float) -> EntryState:
         blocked = self._lock.blocked(wall)
         if blocked in (Verdict.LOCKED_OUT, Verdict.DISABLED):
-            return str(blocked)
+            return EntryState(blocked)
         if self._result is not None and self._now < self._result_until:
-            return str(self._result)
-        return "no_pin" if blocked is Verdict.NO_PIN else "locked"
+            return EntryState(self._result)
+        return EntryState.NO_PIN if blocked is Verdict.NO_PIN else EntryState.LOCKED
 
     def _view_message(self, state: str, wall: float) -> str:
-        if state == "locked_out":
+        if state == EntryState.LOCKED_OUT:
             return f"locked out: try again in {math.ceil(self._lock.lockout_remaining(wall))} s"
-        if state == "disabled":
+        if state == EntryState.DISABLED:
             return f"disabled after too many wrong PINs: run `{config.SET_PIN_COMMAND}`"
         if self._result is not None and self._now < self._result_until:
             return self._note
-        if state == "no_pin":
+        if state == EntryState.NO_PIN:
             return f"no PIN set ({self._count()}): run `{config.SET_PIN_COMMAND}`"
         return f"enter PIN ({self._count()}): {self._mask()}"
 

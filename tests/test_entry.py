@@ -1,4 +1,4 @@
-"""Tests for vision.lockstore and vision.pin: PIN rules, the lock file, throttling, entry.
+"""Tests for vision.lockstore and vision.entry: PIN rules, the lock file, throttling, entry.
 
 Time is driven explicitly: ``Feed`` steps a monotonic clock by 1/8 s per frame (exact in binary
 floating point, so hold thresholds are hit exactly) and ``WallClock`` stands in for ``time.time``.
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from vision import config, lockstore
+from vision.entry import Event, PinEntry
 from vision.lockstore import (
     Lock,
     LockConfigError,
@@ -28,7 +29,6 @@ from vision.lockstore import (
     lockout_duration,
     validate_pin,
 )
-from vision.pin import Event, Locker
 from vision.types import Box, Detection
 
 PIN = "7K39"
@@ -52,11 +52,11 @@ def det(char: str, conf: float = 0.99, size: int = 60, x: int = 0) -> Detection:
 
 
 class Feed:
-    """Drives a Locker one frame per call at 8 frames/s."""
+    """Drives a PinEntry one frame per call at 8 frames/s."""
 
     DT = 0.125
 
-    def __init__(self, locker: Locker) -> None:
+    def __init__(self, locker: PinEntry) -> None:
         self.locker, self.t = locker, 0.0
 
     def frame(self, *dets: Detection, lines: tuple[str, ...] = ()) -> list[Event]:
@@ -98,8 +98,8 @@ def wall() -> WallClock:
 
 
 @pytest.fixture
-def locker(lock: Lock, wall: WallClock) -> Locker:
-    return Locker(lock, wall_clock=wall)
+def locker(lock: Lock, wall: WallClock) -> PinEntry:
+    return PinEntry(lock, wall_clock=wall)
 
 
 # --- validate_pin ----------------------------------------------------------------------------
@@ -342,10 +342,10 @@ def test_in_memory_lock_throttles_without_a_file(tmp_path: Path) -> None:
         Lock.in_memory("1111")
 
 
-# --- Locker: stable characters ---------------------------------------------------------------
+# --- PinEntry: stable characters ---------------------------------------------------------------
 
 
-def test_not_accepted_before_hold_s(locker: Locker) -> None:
+def test_not_accepted_before_hold_s(locker: PinEntry) -> None:
     feed = Feed(locker)
     assert feed.hold("7", 4) == []  # 4 frames but only 0.375 s
     assert locker.view.candidate_progress == pytest.approx(0.375 / 0.4)
@@ -354,13 +354,13 @@ def test_not_accepted_before_hold_s(locker: Locker) -> None:
 
 
 def test_not_accepted_with_too_few_frames(lock: Lock, wall: WallClock) -> None:
-    locker = Locker(lock, hold_frames=3, wall_clock=wall)
+    locker = PinEntry(lock, hold_frames=3, wall_clock=wall)
     assert locker.update([det("7")], [], 0.0) == []
     assert locker.update([det("7")], [], 1.0) == []  # long enough, only 2 frames
     assert kinds(locker.update([det("7")], [], 1.05)) == ["accepted"]
 
 
-def test_holding_a_card_types_it_once(locker: Locker) -> None:
+def test_holding_a_card_types_it_once(locker: PinEntry) -> None:
     assert kinds(Feed(locker).hold("1", 40)) == ["accepted"]
     assert locker.view.buffer_len == 1
     assert locker.view.candidate_progress is None  # latched: nothing to type
@@ -369,20 +369,20 @@ def test_holding_a_card_types_it_once(locker: Locker) -> None:
 def test_lowering_and_raising_types_it_again(tmp_path: Path, wall: WallClock) -> None:
     lk = Lock.load(tmp_path / "lock.json", kdf=FAST)
     lk.set_pin("1170")
-    feed = Feed(Locker(lk, wall_clock=wall))
+    feed = Feed(PinEntry(lk, wall_clock=wall))
     assert kinds(feed.hold("1", 5) + feed.hold(None, 2) + feed.hold("1", 5)) == ["accepted"] * 2
     assert kinds(feed.type("70"))[-1] == "granted"  # the buffer really was "11"
 
 
-def test_one_dropout_frame_neither_rearms_nor_restarts(locker: Locker) -> None:
+def test_one_dropout_frame_neither_rearms_nor_restarts(locker: PinEntry) -> None:
     feed = Feed(locker)
     assert kinds(feed.hold("1", 5) + feed.hold("?", 1) + feed.hold("1", 10)) == ["accepted"]
-    feed2 = Feed(Locker(Lock.in_memory(PIN, kdf=FAST), wall_clock=WallClock()))
+    feed2 = Feed(PinEntry(Lock.in_memory(PIN, kdf=FAST), wall_clock=WallClock()))
     # 0.5 s and 5 frames of "7" across a one-frame dropout still type it
     assert kinds(feed2.hold("7", 2) + feed2.hold(None, 1) + feed2.hold("7", 3)) == ["accepted"]
 
 
-def test_flicker_to_another_char_restarts_hold_and_does_not_rearm(locker: Locker) -> None:
+def test_flicker_to_another_char_restarts_hold_and_does_not_rearm(locker: PinEntry) -> None:
     feed = Feed(locker)
     assert feed.hold("7", 4) + feed.hold("1", 1) + feed.hold("7", 3) == []  # restarted by "1"
     assert kinds(feed.hold("7", 2)) == ["accepted"]
@@ -392,12 +392,12 @@ def test_flicker_to_another_char_restarts_hold_and_does_not_rearm(locker: Locker
 def test_switching_cards_types_double_characters_in_order(tmp_path: Path, wall: WallClock) -> None:
     lk = Lock.load(tmp_path / "lock.json", kdf=FAST)
     lk.set_pin("K77K")
-    feed = Feed(Locker(lk, wall_clock=wall))
+    feed = Feed(PinEntry(lk, wall_clock=wall))
     events = feed.type("K77K")
     assert kinds(events) == ["accepted"] * 4 + ["submitted", "granted"]
 
 
-def test_reject_and_low_confidence_never_enter(locker: Locker) -> None:
+def test_reject_and_low_confidence_never_enter(locker: PinEntry) -> None:
     feed = Feed(locker)
     assert feed.hold("?", 20) == []
     assert feed.hold("7", 20, conf=0.5) == []
@@ -407,17 +407,17 @@ def test_reject_and_low_confidence_never_enter(locker: Locker) -> None:
 
 
 def test_largest_detection_is_the_candidate(lock: Lock, wall: WallClock) -> None:
-    feed = Feed(Locker(lock, wall_clock=wall))
+    feed = Feed(PinEntry(lock, wall_clock=wall))
     for c in PIN:
         events = [e for _ in range(5) for e in feed.frame(det("1", size=20), det(c, size=80, x=100))]
         events += feed.hold(None, 2)
     assert kinds(events)[-1] == "granted"
 
 
-# --- Locker: editing and checking ------------------------------------------------------------
+# --- PinEntry: editing and checking ------------------------------------------------------------
 
 
-def test_backspace_and_reset(locker: Locker) -> None:
+def test_backspace_and_reset(locker: PinEntry) -> None:
     feed = Feed(locker)
     feed.type("7K")
     events = locker.backspace(feed.t)
@@ -429,7 +429,7 @@ def test_backspace_and_reset(locker: Locker) -> None:
     assert kinds(feed.type(PIN))[-1] == "granted"  # backspace and reset left nothing behind
 
 
-def test_auto_submit_at_pin_length_then_back_to_locked(locker: Locker) -> None:
+def test_auto_submit_at_pin_length_then_back_to_locked(locker: PinEntry) -> None:
     feed = Feed(locker)
     events = feed.type(PIN)
     assert kinds(events) == ["accepted"] * 4 + ["submitted", "granted"]
@@ -441,14 +441,14 @@ def test_auto_submit_at_pin_length_then_back_to_locked(locker: Locker) -> None:
 
 
 def test_early_submit(lock: Lock, wall: WallClock) -> None:
-    locker = Locker(lock, pin_length=8, wall_clock=wall)
+    locker = PinEntry(lock, pin_length=8, wall_clock=wall)
     feed = Feed(locker)
     assert "submitted" not in kinds(feed.type(PIN))
     assert kinds(locker.submit(feed.t)) == ["submitted", "granted"]
     assert locker.submit(feed.t) == []  # empty buffer: nothing to check
 
 
-def test_too_short_submit_is_denied_without_counting(locker: Locker, lock: Lock) -> None:
+def test_too_short_submit_is_denied_without_counting(locker: PinEntry, lock: Lock) -> None:
     feed = Feed(locker)
     feed.type("7K")
     events = locker.submit(feed.t)
@@ -456,7 +456,7 @@ def test_too_short_submit_is_denied_without_counting(locker: Locker, lock: Lock)
     assert lock.failures == 0
 
 
-def test_wrong_pin_is_denied_then_locked(locker: Locker, lock: Lock) -> None:
+def test_wrong_pin_is_denied_then_locked(locker: PinEntry, lock: Lock) -> None:
     feed = Feed(locker)
     events = feed.type(WRONG)
     assert kinds(events)[-2:] == ["submitted", "denied"]
@@ -466,7 +466,7 @@ def test_wrong_pin_is_denied_then_locked(locker: Locker, lock: Lock) -> None:
     assert locker.view.state == "locked"
 
 
-def test_locker_lockout_ignores_input_until_it_ends(locker: Locker, wall: WallClock) -> None:
+def test_locker_lockout_ignores_input_until_it_ends(locker: PinEntry, wall: WallClock) -> None:
     feed = Feed(locker)
     feed.type(WRONG)
     feed.type(WRONG)
@@ -482,7 +482,7 @@ def test_locker_lockout_ignores_input_until_it_ends(locker: Locker, wall: WallCl
     assert kinds(feed.type(PIN))[-1] == "granted"
 
 
-def test_locker_reports_disabled(locker: Locker, lock: Lock, wall: WallClock) -> None:
+def test_locker_reports_disabled(locker: PinEntry, lock: Lock, wall: WallClock) -> None:
     for _ in range(9):
         lock.check(WRONG, wall.t)
         wall.t += lock.lockout_remaining(wall.t)
@@ -492,11 +492,11 @@ def test_locker_reports_disabled(locker: Locker, lock: Lock, wall: WallClock) ->
     assert locker.view.state == "disabled"
 
 
-# --- Locker: row mode and no PIN -------------------------------------------------------------
+# --- PinEntry: row mode and no PIN -------------------------------------------------------------
 
 
 def test_row_mode_accepts_a_stable_row_once(lock: Lock, wall: WallClock) -> None:
-    locker = Locker(lock, mode="row", wall_clock=wall)
+    locker = PinEntry(lock, mode="row", wall_clock=wall)
     feed = Feed(locker)
     assert feed.row("7K?9", 10) == []  # a "?" spoils the row
     assert feed.row("7K391", 10) == []  # wrong length for this PIN
@@ -507,23 +507,23 @@ def test_row_mode_accepts_a_stable_row_once(lock: Lock, wall: WallClock) -> None
 
 
 def test_row_mode_prefers_the_longest_valid_row(wall: WallClock) -> None:
-    locker = Locker(Lock.in_memory("25801", kdf=FAST), mode="row", wall_clock=wall)
+    locker = PinEntry(Lock.in_memory("25801", kdf=FAST), mode="row", wall_clock=wall)
     feed = Feed(locker)
     events = [e for _ in range(5) for e in feed.frame(lines=("1357", "2580 1", "?"))]
     assert kinds(events) == ["accepted", "submitted", "granted"]
 
 
-def test_toggle_mode_switches_and_drops_the_candidate(locker: Locker) -> None:
+def test_toggle_mode_switches_and_drops_the_candidate(locker: PinEntry) -> None:
     feed = Feed(locker)
     feed.hold("7", 3)
     assert locker.toggle_mode() == "row" and locker.view.candidate_progress is None
     assert locker.toggle_mode() == "sequential"
     with pytest.raises(ValueError):
-        Locker(locker._lock, mode="diagonal")
+        PinEntry(locker._lock, mode="diagonal")
 
 
 def test_without_pin_the_buffer_fills_and_submit_explains(tmp_path: Path, wall: WallClock) -> None:
-    locker = Locker(Lock.load(tmp_path / "lock.json"), wall_clock=wall)
+    locker = PinEntry(Lock.load(tmp_path / "lock.json"), wall_clock=wall)
     feed = Feed(locker)
     assert locker.view.state == "no_pin"
     events = feed.type("123456789")
@@ -543,7 +543,7 @@ def test_pin_never_appears_in_events_views_reprs_or_logs(
     lock: Lock, wall: WallClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    locker = Locker(lock, pin_length=8, wall_clock=wall)
+    locker = PinEntry(lock, pin_length=8, wall_clock=wall)
     feed = Feed(locker)
     texts: list[str] = []
     for c in PIN:
@@ -557,3 +557,22 @@ def test_pin_never_appears_in_events_views_reprs_or_logs(
     assert "granted" in blob and "****" in blob
     for secret in (PIN, "7K3", "K39", "7K", "K9"):
         assert secret not in blob
+
+
+def test_view_boxes_the_card_being_accepted_in_sequential_mode(locker: PinEntry) -> None:
+    feed = Feed(locker)
+    small, card = det("3", size=20, x=0), det("7", size=60, x=100)
+    feed.frame(small, card)
+    assert locker.view.candidate_box == card.box and 0 <= locker.view.candidate_progress < 1
+    feed.frame()  # the card is lowered: nothing is being accepted, nothing is boxed
+    assert locker.view.candidate_box is None
+
+
+def test_view_boxes_the_whole_row_being_accepted_in_row_mode(wall: WallClock) -> None:
+    locker = PinEntry(Lock.in_memory("2580", kdf=FAST), mode="row", wall_clock=wall)
+    row0 = [Detection(c, 0.99, Box(10 + 40 * i, 10, 30, 40), row=0, col=i) for i, c in enumerate("13")]
+    row1 = [Detection(c, 0.99, Box(10 + 40 * i, 100, 30, 40 + i), row=1, col=i) for i, c in enumerate("2580")]
+    Feed(locker).frame(*row0, *row1, lines=("13", "2580"))
+    # the 4-character row is the candidate, not the largest single character or the other row
+    assert locker.view.candidate_box == Box(10, 100, 150, 43)
+    assert locker.view.to_json()["candidate_box"] == [10, 100, 150, 43]
