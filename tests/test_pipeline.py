@@ -176,3 +176,16 @@ def test_small_writing_in_a_big_photo_is_read_at_the_size_it_needs(classifier):
         calls.clear()
         assert read_frame(scene.frame, Counting()).lines == (labels,)
         assert len(calls) == 1  # still one model call for the frame
+
+
+def test_each_detection_carries_the_patch_and_probabilities_it_was_read_from(card_frame) -> None:
+    from vision.classifier import Classifier
+
+    model = Classifier(None)
+    result = read_frame(card_frame, model)
+    assert result.detections
+    assert result.detection_patches.shape == (len(result.detections), 28, 28)
+    again = model.probabilities(result.detection_patches)
+    np.testing.assert_allclose(again, result.probabilities, atol=1e-5)
+    for d, p in zip(result.detections, result.probabilities):
+        assert abs(float(p[: C.NUM_CLASSES].max()) - d.confidence) < 1e-5

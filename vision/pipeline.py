@@ -61,6 +61,7 @@ def read_frame(
         char_height=seg.char_height if detections else 0.0,
         process_side=min(max(frame.shape[:2]), max_side),
         probabilities=np.asarray(probs, np.float32).reshape(-1, C.NUM_OUTPUTS)[np.asarray(order, np.intp)],
+        detection_patches=seg.patches[np.asarray(order, np.intp)],
     )
 
 

@@ -110,6 +110,8 @@ class FrameResult:
     process_side: int = 0  # the frame's long side as it was processed (after any downscaling)
     # (len(detections), NUM_OUTPUTS) float: each detection's class probabilities, reject last.
     probabilities: np.ndarray | None = None
+    # (len(detections), 28, 28) uint8: the patch the model read for each detection, same order.
+    detection_patches: np.ndarray | None = None
 
     @property
     def mask(self) -> np.ndarray | None:
