@@ -6,23 +6,35 @@ Usage:
     python train_model.py --evaluate [--model P]  # print the evaluation table for any model
     python train_model.py --subset 2000 --epochs 1 --out /tmp/m   # a quick smoke run
     python train_model.py --init models/digit_locker.keras --out /tmp/m   # continue training (a few epochs)
+    python train_model.py --collect PHOTO --label "27K4"   # keep the owner's characters as samples
+    python train_model.py --collect FOLDER                 # every photo of FOLDER/labels.tsv
+    python train_model.py --fine-tune [SAMPLES] [--out DIR]  # the personal model (about 2 min)
 
 Data: MNIST from ``--mnist PATH``, ``$DIGIT_LOCKER_MNIST``, Keras' cache (``~/.keras/datasets/mnist.npz``)
 or Keras' own download. K from ``--letters`` (20% of the real K images are a fixed hold-out, never
 trained on) or, without letters, from the built-in stroke synthesizer. "Not a character" examples:
 procedural clutter, handwritten operators and printed box pieces (``vision.data``), and letters no
 PIN character resembles.
+
+Personal model: ``--collect`` stores the owner's characters (``vision.samples``) in the user data
+folder beside the lock file (``--samples DIR`` elsewhere); ``--fine-tune`` starts from the shipped
+model and trains a few epochs on those samples, freshly augmented and class-balanced, mixed with a
+replay of MNIST, K and "not a character" examples so nothing else is forgotten, stopping early on
+a held-out part of the samples. It writes to the user data folder's ``models/`` (never over the
+shipped ``models/``), which the live app then uses (``vision.classifier.resolve_model``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +77,12 @@ LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP = 1e-4, 2e-3, 0.02, 1 / 20  # warm-up, th
 # --init: a few epochs on top of trained weights; a small peak so MNIST accuracy is kept, not relearned.
 INIT_EPOCHS = 4
 INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP = 2e-5, 3e-4, 0.03, 1 / 10
+# --fine-tune: the --init schedule on a small epoch, so a few hundred samples take about 2 minutes.
+FT_REPLAY_DIGITS = 8000  # MNIST digits replayed each epoch (K and rejects follow train's shares)
+FT_USER_SHARE = 0.25  # share of the owner's samples in an epoch after oversampling, per class equal
+FT_HOLDOUT = 0.2  # of each class's samples held out for early stopping (at least one per class)
+FT_EPOCHS = 6
+FT_PATIENCE = 2  # epochs without a better held-out loss before stopping
 
 
 @dataclass
@@ -93,7 +111,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--subset", type=int, default=0, help="train on the first N MNIST digits (smoke runs)")
     p.add_argument("--seed", type=int, default=config.SEED)
-    p.add_argument("--out", type=Path, default=config.MODELS_DIR, help="output folder (default models/)")
+    p.add_argument(
+        "--out", type=Path, help="output folder (default models/; with --fine-tune the user data folder's models/)"
+    )
     p.add_argument("--evaluate", action="store_true", help="only evaluate --model (default: shipped)")
     p.add_argument("--model", type=Path, help="model to evaluate (.keras or .tflite)")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras progress output")
@@ -103,10 +123,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="MODEL.keras",
         help="start from this model's weights (continue training, lower learning rate) instead of from scratch",
     )
+    p.add_argument("--collect", type=Path, metavar="PHOTO|FOLDER", help="store the characters of photos as samples")
+    p.add_argument("--label", help="what the --collect photo shows, as in labels.tsv (e.g. '27K4', '12/34')")
+    p.add_argument("--samples", type=Path, metavar="DIR", help="sample folder (default: the user data folder's)")
+    p.add_argument(
+        "--fine-tune", nargs="?", const="", type=str, metavar="SAMPLES", help="fine-tune the shipped model on samples"
+    )
+    p.add_argument("--replay", type=int, default=FT_REPLAY_DIGITS, help="MNIST digits replayed while fine-tuning")
     args = p.parse_args(argv)
+    if args.fine_tune is not None:
+        args.fine_tune = Path(args.fine_tune) if args.fine_tune else (args.samples or default_samples_dir())
+        args.init = args.init or config.MODEL_KERAS
+        args.subset = args.replay
     if args.epochs is None:
-        args.epochs = INIT_EPOCHS if args.init else EPOCHS
+        args.epochs = FT_EPOCHS if args.fine_tune else INIT_EPOCHS if args.init else EPOCHS
+    if args.out is None:
+        args.out = personal_models_dir() if args.fine_tune else config.MODELS_DIR
     return args
+
+
+def default_samples_dir() -> Path:
+    from vision.samples import default_samples_dir as samples_dir
+
+    return samples_dir()
+
+
+def personal_models_dir() -> Path:
+    from vision.classifier import personal_model_path
+
+    return personal_model_path().parent
 
 
 def letters_path(args: argparse.Namespace) -> Path | None:
@@ -213,7 +258,7 @@ def distribution_strategy():
     return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
 
 
-def train(data: TrainData, args: argparse.Namespace):
+def train(data: TrainData, args: argparse.Namespace, monitor: str = "val_accuracy", patience: int = 5):
     """Fit with early stopping, best checkpoint and a cosine learning-rate schedule."""
     import keras
 
@@ -230,8 +275,8 @@ def train(data: TrainData, args: argparse.Namespace):
     args.out.mkdir(parents=True, exist_ok=True)
     best = args.out / "best_checkpoint.keras"
     callbacks = [
-        keras.callbacks.EarlyStopping("val_accuracy", patience=5, restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor, patience=patience, restore_best_weights=True),
+        keras.callbacks.ModelCheckpoint(best, monitor=monitor, save_best_only=True),
     ]
     # The datasets shuffle themselves, afresh each epoch; fit's own shuffle is for arrays (and warns).
     history = model.fit(
@@ -414,7 +459,15 @@ def plot_confusion(confusion: np.ndarray, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from vision.samples import SampleError
+    from vision.sources import SourceError
+
     try:
+        if args.collect is not None:
+            return collect(args)
+        if args.fine_tune is not None:
+            print(fine_tune_table(fine_tune(args)))
+            return 0
         data = load_data(args)
         if args.evaluate:
             from vision.classifier import Classifier
@@ -428,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         model, history = train(data, args)
         card = export(model, history, data, args, time.perf_counter() - start)
-    except DatasetError as exc:
+    except (DatasetError, SampleError, SourceError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the CLI turns model/IO failures into one line
@@ -451,6 +504,143 @@ def evaluate_table(card: dict) -> str:
         f"{Evaluation(**ev).table()}\nLiteRT/Keras agreement  {agree * 100:7.2f} %\n"
         f"training time            {card['training_seconds']:7.1f} s\nwrote {config.MODEL_CARD.name} and models"
     )
+
+
+# --- the personal model: collect the owner's characters, fine-tune on them ---------------------------
+
+
+def collect(args: argparse.Namespace) -> int:
+    """``--collect PHOTO --label TEXT`` or ``--collect FOLDER`` (its labels.tsv) into ``--samples``."""
+    from vision.classifier import Classifier
+    from vision.samples import SampleError, collect_folder, collect_image, save_samples
+    from vision.sources import read_image
+
+    target, source = args.samples or default_samples_dir(), args.collect
+    if source.is_dir():
+        if args.label:
+            raise SampleError("--label names one photo's text; a folder's labels come from its labels.tsv")
+        results = collect_folder(source, Classifier())
+    else:
+        if not args.label:
+            raise SampleError(f"--collect {source}: say what the photo shows with --label, e.g. --label 27K4")
+        results = [collect_image(read_image(source), args.label, Classifier(), source.name)]
+    kept = [s for r in results for s in r.kept]
+    for r in results:
+        print(r.summary())
+    if kept:
+        save_samples(target, kept)
+    dropped = sum(r.dropped_chars for r in results)
+    print(f"kept {len(kept)} of {len(kept) + dropped} characters; stored in {target} (owner-only files)")
+    return 0
+
+
+def split_holdout(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held-out): FT_HOLDOUT of each class, at least one, from a seeded shuffle."""
+    rng = np.random.default_rng(seed)
+    train_idx, held = [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n = max(1, int(round(FT_HOLDOUT * len(idx))))
+        held += idx[:n].tolist()
+        train_idx += idx[n:].tolist()
+    return np.asarray(sorted(train_idx), int), np.asarray(sorted(held), int)
+
+
+def with_samples(data: TrainData, x: np.ndarray, y: np.ndarray, x_held: np.ndarray, y_held: np.ndarray, seed: int):
+    """The replay with the owner's samples added, each class tiled to the same count so that
+    together they make FT_USER_SHARE of the digits; early stopping watches the held-out ones."""
+    rng = np.random.default_rng(seed)
+    classes = np.unique(y)
+    per_class = int(np.ceil(FT_USER_SHARE / (1 - FT_USER_SHARE) * len(data.x_train) / len(classes)))
+    picks = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class) for c in classes])
+    return replace(
+        data,
+        x_train=np.concatenate([data.x_train, x[picks]]),
+        y_train=np.concatenate([data.y_train.astype(np.int64), y[picks]]),
+        x_val=x_held,
+        y_val=y_held.astype(np.int64),
+    )
+
+
+def refuse_shipped_folder(out: Path) -> None:
+    from vision.samples import SampleError
+
+    if out.resolve() == config.MODELS_DIR.resolve():
+        raise SampleError(f"--out {out} is the shipped models/ folder: a personal model never replaces it")
+
+
+def fine_tune(args: argparse.Namespace) -> dict:
+    """Fine-tune ``args.init`` (the shipped model) on the samples in ``args.fine_tune``; the card."""
+    from vision.classifier import Classifier
+    from vision.samples import class_counts, load_samples
+
+    refuse_shipped_folder(args.out)
+    x, y, _ = load_samples(args.fine_tune)
+    tr, held = split_holdout(y, args.seed)
+    data = load_data(args)
+    base = Classifier(_lite_twin(args.init))
+    before = {"held_out": held_out_figures(base, x[held], y[held]), "evaluation": evaluate(base, data, args.seed)}
+    data = with_samples(data, x[tr], y[tr], x[held], y[held], args.seed)
+    print(
+        f"fine-tuning {args.init} on {len(x)} samples ({len(held)} held out), {args.replay} MNIST digits, "
+        f"{len(data.x_reject)} not-a-character examples replayed"
+    )
+    start = time.perf_counter()
+    model, history = train(data, args, monitor="val_loss", patience=FT_PATIENCE)
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter's "Saved artifact" listing, 60 lines
+        card = export(model, history, data, args, time.perf_counter() - start)
+    after = held_out_figures(Classifier(args.out / config.MODEL_TFLITE.name), x[held], y[held])
+    card["fine_tune"] = {
+        "samples": len(x),
+        "samples_folder": str(args.fine_tune),
+        "per_class": class_counts(y),
+        "held_out_per_class": class_counts(y[held]),
+        "base_model": {"path": str(args.init), "sha256": sha256_file(args.init)},
+        "replay_digits": args.replay,
+        "out": str(args.out),
+        "held_out_before": before["held_out"],
+        "held_out_after": after,
+        "mnist_before": before["evaluation"].mnist_accuracy,
+        "k_recall_before": before["evaluation"].k_recall,
+    }
+    (args.out / config.MODEL_CARD.name).write_text(json.dumps(card, indent=2) + "\n")
+    return card
+
+
+def _lite_twin(keras_path: Path) -> Path:
+    twin = keras_path.with_suffix(".tflite")
+    return twin if twin.is_file() else keras_path
+
+
+def held_out_figures(classifier, x: np.ndarray, y: np.ndarray) -> dict:
+    """Accuracy on the held-out samples and, per class, "errors/count" (what it read instead)."""
+    pred = np.argmax(classifier.probabilities(x), axis=1)
+    per_class = {}
+    for c in np.unique(y):
+        wrong = pred[(y == c) & (pred != c)]
+        names = "".join(sorted(config.CLASSES[p] if p < config.NUM_CLASSES else "-" for p in wrong))
+        per_class[config.CLASSES[c]] = f"{len(wrong)}/{int(np.sum(y == c))}" + (f" ({names})" if names else "")
+    return {"accuracy": float(np.mean(pred == y)), "count": len(y), "per_class_errors": per_class}
+
+
+def fine_tune_table(card: dict) -> str:
+    ft = card["fine_tune"]
+    b, a = ft["held_out_before"], ft["held_out_after"]
+    ev = card["evaluation"]
+    k_before = "n/a" if ft["k_recall_before"] is None else f"{ft['k_recall_before'] * 100:.2f} %"
+    k_after = "n/a" if ev.get("k_recall") is None else f"{ev['k_recall'] * 100:.2f} %"
+    held = f"held-out samples ({b['count']})"
+    rows = [
+        f"{'':<28}{'shipped':>12}{'personal':>12}",
+        f"{held:<28}{b['accuracy'] * 100:>10.1f} %{a['accuracy'] * 100:>10.1f} %",
+        f"{'MNIST test':<28}{ft['mnist_before'] * 100:>10.2f} %{ev['mnist_accuracy'] * 100:>10.2f} %",
+        f"{'K recall (hold-out)':<28}{k_before:>12}{k_after:>12}",
+        "held-out errors per class (shipped -> personal): "
+        + ", ".join(f"{c}: {b['per_class_errors'][c]} -> {a['per_class_errors'][c]}" for c in b["per_class_errors"]),
+        f"fine-tuned on {ft['samples']} samples in {card['training_seconds']:.0f} s ({card['epochs_run']} epochs)",
+        f"wrote {config.MODEL_TFLITE.name}, {config.MODEL_KERAS.name} and {config.MODEL_CARD.name} to {ft['out']}",
+    ]
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -197,3 +197,47 @@ def _load_keras(path: Path):
         raise ModelError(
             f"cannot load model {path}: not a valid Keras model ({type(exc).__name__}); {RESTORE_HINT}"
         ) from None
+
+
+# --- the personal model (fine-tuned on the owner's samples by train_model.py --fine-tune) ---------
+
+PERSONAL_MODELS_DIR_NAME = "models"  # in the user data folder, beside the lock file
+
+
+def personal_model_path() -> Path:
+    """Where ``train_model.py --fine-tune`` writes the personal model by default:
+    ``~/.config/digit-locker/models/digit_locker.tflite`` (beside the lock file)."""
+    from vision.lockstore import default_config_path
+
+    return default_config_path().parent / PERSONAL_MODELS_DIR_NAME / MODEL_TFLITE.name
+
+
+def resolve_model(explicit: Path | None, use_personal: bool = True) -> tuple[Path | None, str]:
+    """The model a front end should load, and a one-line note to show at start ("" for none).
+
+    ``explicit`` (``--model``) always wins. Otherwise the personal model when it exists and
+    ``use_personal`` (``--no-personal`` turns it off), else None: the shipped model, as
+    ``Classifier(None)`` picks it. The personal ``.tflite`` is taken when LiteRT is installed,
+    its ``.keras`` twin otherwise.
+    """
+    if explicit is not None:
+        return Path(explicit), ""
+    if not use_personal:
+        return None, ""
+    path = personal_model_path()
+    if not litert_available():
+        path = path.with_name(MODEL_KERAS.name)
+    if not path.is_file():
+        return None, ""
+    return path, f"using your personal model {path}{_fine_tuned_on(path)}"
+
+
+def _fine_tuned_on(path: Path) -> str:
+    """ " (fine-tuned on N samples)" from the model card beside ``path``, or "" when unreadable."""
+    import json
+
+    try:
+        card = json.loads((path.parent / "model_card.json").read_text())
+        return f" (fine-tuned on {int(card['fine_tune']['samples'])} samples)"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
