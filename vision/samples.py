@@ -64,7 +64,6 @@ class Collected:
     kept: list[Sample] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     dropped_chars: int = 0
-    kept_ties: list = field(default_factory=list, repr=False)  # (sample, tie key) beside ``kept``
 
     def summary(self) -> str:
         why = "; ".join(self.dropped)
@@ -81,62 +80,21 @@ def default_samples_dir() -> Path:
 # --- reading a photo and lining it up with its label ------------------------------------------
 
 
-class _Recording:
-    """A classifier that remembers its last batch and answer, so patches map back to detections."""
+@dataclass(frozen=True)
+class Pair:
+    """One detection of a reading and the patch the model read it from."""
 
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.batch: np.ndarray | None = None
-        self.probs: np.ndarray | None = None
-
-    def probabilities(self, patches: np.ndarray) -> np.ndarray:
-        self.probs = self.inner.probabilities(patches)
-        self.batch = patches
-        return self.probs
+    detection: Detection
+    patch: np.ndarray  # uint8 (28, 28)
 
 
 def read_with_patches(image: np.ndarray, classifier, polarity: str = "auto") -> list[Pair]:
-    """Read ``image`` (BGR uint8 HxWx3) with the real reader; each detection with its patch.
-
-    ``FrameResult.patches`` holds every kept crop (characters and rejected marks alike) in
-    segmentation order, not in reading order; each is a row of the one batch the model saw, so
-    its probabilities, and so the detection's exact confidence, are known. Detections that share
-    a confidence and a reading with others (saturated at 1.0) share a ``tie`` key: their patches
-    are handed out in turn, and :func:`align` keeps them only when they all carry the same label,
-    for then which patch goes to which box changes nothing.
-    """
+    """Read ``image`` (BGR uint8 HxWx3) with the real reader; each detection with its patch
+    (``FrameResult.detection_patches``: the very patch the model read for that box)."""
     from vision.pipeline import read_frame
 
-    rec = _Recording(classifier)
-    result = read_frame(image, rec, polarity)
-    if not result.detections:
-        return []
-    rows = {rec.batch[i].tobytes(): i for i in range(len(rec.batch))}
-    chars = rec.probs[:, : C.NUM_CLASSES]
-    table: dict[tuple[float, str], list[np.ndarray]] = {}  # (confidence, best class) -> patches
-    for patch in result.patches:
-        i = rows[patch.tobytes()]
-        table.setdefault((float(chars[i].max()), C.CLASSES[int(np.argmax(chars[i]))]), []).append(patch)
-    out, handed = [], {}
-    for d in result.detections:
-        key = (d.confidence, d.char)
-        hits = table.get(key, []) if d.char != C.REJECT_CHAR else _by_confidence(table, d.confidence)
-        k = handed.get(key, 0)
-        handed[key] = k + 1
-        tie = None if len(hits) == 1 else (id(result), *key)
-        out.append(Pair(d, hits[k] if k < len(hits) else None, tie))
-    return out
-
-
-@dataclass(frozen=True)
-class Pair:
-    detection: Detection
-    patch: np.ndarray | None
-    tie: tuple | None = None  # shared by detections whose patches could not be told apart
-
-
-def _by_confidence(table: dict, conf: float) -> list[np.ndarray]:
-    return [p for (c, _), patches in table.items() if c == conf for p in patches]
+    result = read_frame(image, classifier, polarity)
+    return [Pair(d, p) for d, p in zip(result.detections, result.detection_patches)]
 
 
 def label_rows(label: str) -> list[list[str]]:
@@ -147,7 +105,6 @@ def label_rows(label: str) -> list[list[str]]:
 def align(pairs: Sequence[Pair], label: str, source: str, collected: Collected | None = None) -> Collected:
     """Keep the characters of a reading that line up with ``label`` without doubt (module doc)."""
     out = collected or Collected(source)
-    start = len(out.kept)
     want = label_rows(label)
     if any(c not in C.CLASSES for row in want for g in row for c in g):
         raise SampleError(f"{source}: label {label!r} has characters outside 0-9 and K")
@@ -161,31 +118,7 @@ def align(pairs: Sequence[Pair], label: str, source: str, collected: Collected |
         return out
     for r, (got, groups) in enumerate(zip(rows, want)):
         _align_row(got, groups, r, source, out)
-    _drop_unsure_ties(pairs, out, start)
     return out
-
-
-def _drop_unsure_ties(pairs: Sequence[Pair], out: Collected, start: int) -> None:
-    """Drop the samples of a tie whose detections were not all kept under one label."""
-    ties: dict[tuple, int] = {}
-    for p in pairs:
-        if p.tie is not None:
-            ties[p.tie] = ties.get(p.tie, 0) + 1
-    kept: dict[tuple, set[str]] = {}
-    counts: dict[tuple, int] = {}
-    for s, tie in out.kept_ties[start:]:
-        if tie is not None:
-            kept.setdefault(tie, set()).add(s.char)
-            counts[tie] = counts.get(tie, 0) + 1
-    unsure = {t for t in kept if len(kept[t]) > 1 or counts[t] != ties[t]}
-    if not unsure:
-        return
-    keep = [(s, t) for s, t in out.kept_ties[start:] if t not in unsure]
-    lost = len(out.kept_ties) - start - len(keep)
-    out.kept_ties[start:] = keep
-    out.kept[start:] = [s for s, _ in keep]
-    out.dropped.append(f"{lost} characters whose patches could not be told apart from others'")
-    out.dropped_chars += lost
 
 
 def _align_row(got, groups: list[str], r: int, source: str, out: Collected) -> None:
@@ -219,13 +152,7 @@ def _groups(got):
 def _keep(got, text: str, source: str, out: Collected) -> None:
     for p, char in zip(got, text):
         d = p.detection
-        if p.patch is None:
-            out.dropped.append(f"{char!r} at {d.box.as_list()}: no patch of the reading matches it")
-            out.dropped_chars += 1
-            continue
-        sample = Sample(char, p.patch.copy(), source, d.box, d.char, float(d.confidence))
-        out.kept.append(sample)
-        out.kept_ties.append((sample, p.tie))
+        out.kept.append(Sample(char, p.patch.copy(), source, d.box, d.char, float(d.confidence)))
 
 
 def collect_image(image: np.ndarray, label: str, classifier, source: str, roi: str = "") -> Collected:
@@ -246,7 +173,7 @@ def collect_image(image: np.ndarray, label: str, classifier, source: str, roi: s
     out = Collected(source)
     for c, part in zip(crops, parts):
         pairs = read_with_patches(np.ascontiguousarray(image[c.y : c.y2, c.x : c.x2]), classifier)
-        shifted = [Pair(_shift(p.detection, c), p.patch, p.tie) for p in pairs]
+        shifted = [Pair(_shift(p.detection, c), p.patch) for p in pairs]
         align(shifted, part, source, out)
     return out
 
