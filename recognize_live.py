@@ -234,7 +234,7 @@ def run_images(source: FrameSource, classifier, args: argparse.Namespace, window
             print(f"{name}: {' / '.join(result.lines) if result.lines else '(nothing read)'}", flush=True)
         if window is not None:
             image = draw(frame, result.detections, Hud(polarity=args.polarity, polarity_used=result.polarity))
-            if window.show(image, 0) is Action.QUIT:  # a still waits for a key
+            if window.show(image, 0) in (Action.QUIT, Action.CANCEL):  # a still waits for a key
                 break
         if args.max_frames and index + 1 >= args.max_frames:
             break
@@ -272,7 +272,7 @@ def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace
         pending = []
         if window is not None:
             action = window.show(session.render(), _wait_ms(source, tick))
-            if action is Action.QUIT:
+            if session.quits(action):
                 break
             pending = session.handle(action, now) if action is not None else []
         if args.max_frames and index + 1 >= args.max_frames:

@@ -55,7 +55,8 @@ PIN_KEYS = {"length", "pin_length", "state", "mode", "progress", "candidate_box"
         (ord("H"), Action.TOGGLE_HELP),
         (ord("q"), Action.QUIT),
         (ord("Q"), Action.QUIT),
-        (27, Action.QUIT),
+        (27, Action.CANCEL),
+        (ord("c"), Action.TEACH),
         (ord("q") | 0x10000, Action.QUIT),  # GTK puts modifier state (here Shift) above bit 16
     ],
 )

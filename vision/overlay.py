@@ -32,11 +32,13 @@ HELP_KEYS: tuple[tuple[str, str], ...] = (
     ("p", "polarity: auto / dark / light"),
     ("d", "debug view (mask and patches)"),
     ("s", "save a snapshot"),
+    ("c", "teach it your handwriting (asks for each character)"),
     ("h", "show / hide this help"),
-    ("q / Esc", "quit"),
+    ("Esc", "leave teaching, else quit"),
+    ("q", "quit"),
 )
 HELP_LINES: tuple[str, ...] = tuple(f"{key:<11}{what}" for key, what in HELP_KEYS)  # monospace use
-HINT = "r reset  Bksp delete  Enter submit  m mode  p polarity  d debug  s snap  h help  q quit"
+HINT = "r reset  Bksp delete  Enter submit  m mode  p polarity  d debug  s snap  c teach  h help  q quit"
 HINT_SHORT = "h help  q quit"  # when HINT cannot fit the frame's width even at the smallest scale
 
 MODES = tuple(EntryMode)
@@ -66,6 +68,7 @@ class Hud:
     message: str = ""
     show_help: bool = False
     demo_note: str = ""
+    teach_prompt: str = ""  # set while teaching: replaces the lock banner and the PIN line
 
     def __post_init__(self) -> None:
         """Reject typos at construction, where a test sees them, not as a wrong banner live."""
@@ -200,15 +203,17 @@ def _draw_top(out: np.ndarray, hud: Hud, st: _Style) -> None:
     """Top bar: banner left, FPS/polarity/mode right; below it the masked PIN and any message."""
     w = out.shape[1]
     _darken(out, 0, 0, w, 2 * st.line_h)
-    text, color = banner(hud)
+    text, color = (hud.teach_prompt, config.COLOR_CANDIDATE) if hud.teach_prompt else banner(hud)
     banner_end = _put(out, text, (st.pad, 0), color, st)
     polarity = f"{hud.polarity_used} (auto)" if hud.polarity == "auto" else hud.polarity
     stats = f"{hud.fps:4.1f} fps  {polarity}  {hud.mode}"
     _put(out, stats, (banner_end + 2 * st.pad, 0), config.COLOR_TEXT, st, right=w - st.pad, align_right=True)
-    line2 = f"PIN  {masked_buffer(hud.buffer_len, hud.pin_len)}"
-    pin_end = _put(out, line2, (st.pad, st.line_h), config.COLOR_TEXT, st)
+    message_x = st.pad  # while teaching the message takes the PIN line's place
+    if not hud.teach_prompt:
+        line2 = f"PIN  {masked_buffer(hud.buffer_len, hud.pin_len)}"
+        message_x = _put(out, line2, (st.pad, st.line_h), config.COLOR_TEXT, st) + 3 * st.pad
     if hud.message:
-        _put(out, hud.message, (pin_end + 3 * st.pad, st.line_h), config.COLOR_LOCKED, st, right=w - st.pad)
+        _put(out, hud.message, (message_x, st.line_h), config.COLOR_LOCKED, st, right=w - st.pad)
 
 
 def _draw_bottom(out: np.ndarray, hud: Hud, st: _Style) -> None:

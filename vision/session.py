@@ -23,6 +23,7 @@ from vision.lockstore import Lock, default_config_path
 from vision.overlay import Hud, debug_view, draw
 from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.snapshots import save_snapshot
+from vision.teach import TaughtSample, Teacher
 from vision.types import Detection, EntryMode, FrameResult, Polarity
 
 MASK_CHAR = "*"  # live output shows that a character is there, never which
@@ -73,6 +74,8 @@ class Action(enum.Enum):
     TOGGLE_DEBUG = "debug"
     SNAPSHOT = "snapshot"
     TOGGLE_HELP = "help"
+    TEACH = "teach"
+    CANCEL = "cancel"  # Esc: leaves teaching, else quits
     QUIT = "quit"
 
 
@@ -87,8 +90,9 @@ _KEYS = {
     ord("d"): Action.TOGGLE_DEBUG,
     ord("s"): Action.SNAPSHOT,
     ord("h"): Action.TOGGLE_HELP,
+    ord("c"): Action.TEACH,
     ord("q"): Action.QUIT,
-    27: Action.QUIT,
+    27: Action.CANCEL,
     # X11 keysyms, which the GTK back-end (and Qt, for keys without an ASCII code) returns.
     0xFF08: Action.BACKSPACE,
     0xFF8D: Action.SUBMIT,
@@ -125,18 +129,29 @@ class LiveSession:
     _now: float = field(default=0.0, repr=False)
     _notice: str = field(default="", repr=False)  # a snapshot's on-screen note, until _notice_until
     _notice_until: float = field(default=0.0, repr=False)
+    teacher: Teacher | None = field(default=None, repr=False)  # set while teaching (the c key)
+    taught: list[TaughtSample] = field(default_factory=list, repr=False)  # taken, not yet saved by the front end
 
     def step(self, frame: np.ndarray, index: int, now: float) -> tuple[FrameResult, list[Event]]:
         """Read one frame and feed the PIN entry; ``now`` is the frame's time in seconds."""
         side = live_side(frame.shape, self._last)
         result = read_frame(frame, self.classifier, self.polarity, index, max_side=side)
-        events = self.entry.update(result.detections, result.lines, now)
+        if self.teacher is not None:  # samples never come from PIN entry: it is not fed at all
+            events = self._teach(result, now)
+        else:
+            events = self.entry.update(result.detections, result.lines, now)
         self._last, self._frame, self._now = result, frame, now
         self._tick()
         return result, events
 
     def handle(self, action: Action, now: float) -> list[Event]:
-        """Apply a hotkey action (QUIT is the caller's); returns the events it caused."""
+        """Apply a hotkey action (QUIT is the caller's, see ``quits``); returns the events it caused."""
+        if action is Action.TEACH:
+            return self._start_teaching(now)
+        if action is Action.CANCEL:
+            return self._stop_teaching()
+        if self.teacher is not None and action in (Action.RESET, Action.BACKSPACE, Action.SUBMIT, Action.TOGGLE_MODE):
+            return []  # no PIN entry while teaching
         if action is Action.RESET:
             return self.entry.reset(now)
         if action is Action.BACKSPACE:
@@ -156,6 +171,37 @@ class LiveSession:
             self.show_help = not self.show_help
         return []
 
+    def quits(self, action: Action | None) -> bool:
+        """Whether ``action`` ends the run: q always, Esc unless it is leaving teaching."""
+        return action is Action.QUIT or (action is Action.CANCEL and self.teacher is None)
+
+    def take_taught(self) -> list[TaughtSample]:
+        """The samples taken since the last call, for the front end to store."""
+        out, self.taught = self.taught, []
+        return out
+
+    def _start_teaching(self, now: float) -> list[Event]:
+        if self.teacher is not None:
+            return []
+        events = self.entry.reset(now)  # nothing typed stays around while the cards go up
+        self.teacher = Teacher()
+        n = self.teacher.view.total
+        return events + [self._note("teach", f"teaching: {n} characters, asked one at a time; Esc leaves")]
+
+    def _stop_teaching(self) -> list[Event]:
+        if self.teacher is None:
+            return []
+        taken, self.teacher = self.teacher.view.taken, None
+        return [self._note("teach", f"teaching ended: {taken} sample{'' if taken == 1 else 's'} taken")]
+
+    def _teach(self, result: FrameResult, now: float) -> list[Event]:
+        sample = self.teacher.update(result.detections, result.detection_patches, now)
+        if sample is None:
+            return []
+        self.taught.append(sample)
+        view = self.teacher.view
+        return [self._note("taught", f"taught {sample.label} ({view.taken}/{view.total})")]
+
     def render(self) -> np.ndarray:
         """The window image for the last frame: video + overlay (+ the debug view beside it).
 
@@ -174,21 +220,28 @@ class LiveSession:
 
     def hud(self) -> Hud:
         view = self.entry.view
+        teach = self.teacher.view if self.teacher is not None else None
         return Hud(
             mode=view.mode,
             polarity=self.polarity,
             polarity_used=self._last.polarity if self._last else "dark",
             buffer_len=view.buffer_len,
             pin_len=view.pin_len,
-            candidate_progress=view.candidate_progress,
-            candidate_box=view.candidate_box,
+            candidate_progress=teach.progress if teach else view.candidate_progress,
+            candidate_box=teach.box if teach else view.candidate_box,
             state=view.state,
             lockout_remaining=view.lockout_remaining,
             fps=self.fps,
-            message=self._notice if self._now < self._notice_until else view.message,
+            message=self._hud_message(view.message, teach),
             show_help=self.show_help,
             demo_note=self.demo_note,
+            teach_prompt=_teach_prompt(teach) if teach else "",
         )
+
+    def _hud_message(self, entry_message: str, teach) -> str:
+        if self._now < self._notice_until:
+            return self._notice
+        return teach.message if teach else entry_message
 
     def snapshot(self) -> list[Path]:
         """Save the current frame and the patches the model saw, owner-only (vision/snapshots.py).
@@ -223,6 +276,12 @@ class LiveSession:
             inst = 1.0 / (t - self._last_tick)
             self.fps = inst if self.fps == 0 else (1 - FPS_SMOOTHING) * self.fps + FPS_SMOOTHING * inst
         self._last_tick = t
+
+
+def _teach_prompt(view) -> str:
+    if view.finished:
+        return f"TEACH done ({view.taken}/{view.total})"
+    return f"TEACH {view.taken + 1}/{view.total}: write {view.asked}"
 
 
 def masked_detections(detections: tuple[Detection, ...]) -> list[Detection]:
