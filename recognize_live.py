@@ -6,6 +6,7 @@ Usage:
     python recognize_live.py --source demo --headless --max-frames 300
     python recognize_live.py --source PHOTO --headless --json   # image mode: one JSON per image
     python recognize_live.py --set-pin                # store a new PIN (asked twice, hidden)
+    python recognize_live.py --web                    # the web app at http://127.0.0.1:8000
 
 Keys (window):
     r reset buffer   Backspace delete last   Enter submit   m sequential/row mode
@@ -103,6 +104,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--config", type=Path, help="lock file (default: user config folder)")
     p.add_argument("--set-pin", action="store_true", help="store a new PIN and exit")
+    p.add_argument("--web", action="store_true", help="serve the web app (photo, draw, live, lock pages)")
+    p.add_argument("--host", default="127.0.0.1", help="address --web listens on (default 127.0.0.1)")
+    p.add_argument("--port", type=_count(0, int, 65535), default=8000, help="port --web listens on (default 8000)")
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for the s key")
     p.add_argument("--verbose", action="store_true")
     return p.parse_args(argv)
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.set_pin:
         return set_pin(args)
+    if args.web:
+        return run_web(args)
     with contextlib.ExitStack() as stack:
         try:
             run = start(args, stack)
@@ -214,6 +220,51 @@ def _secret(prompt: str) -> str:
     if not line.strip():
         raise ValueError("no PIN given; nothing was changed")
     return line.strip()
+
+
+# --- The web app -------------------------------------------------------------------------
+
+
+def run_web(args: argparse.Namespace) -> int:
+    """Serve the web app until Ctrl-C; the model is loaded once, before the first request."""
+    import socket
+
+    from werkzeug.serving import make_server
+
+    from vision.classifier import Classifier, ModelError
+    from vision.lockstore import LockConfigError
+    from vision.web.app import create_app
+
+    if not args.verbose:  # one line per request, 30 a second from the live page
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        app = create_app(
+            Classifier(args.model, args.backend),
+            args.config,
+            hold_s=args.hold,
+            mode=args.mode,
+            max_pixels=args.max_pixels,
+        )
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        listener = socket.create_server((args.host, args.port), family=family)
+    except (ModelError, LockConfigError) as exc:
+        return _fail(exc, 2)
+    except OSError as exc:  # port in use, or an address this machine does not have
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        return _fail(ValueError(f"cannot listen on {args.host}:{args.port}: {why}"), 2)
+    with listener:
+        server = make_server(args.host, args.port, app, threaded=True, fd=listener.fileno())
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Digit Locker web app at http://{host}:{server.port}/ (Ctrl-C stops it)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print("note: the browser allows the webcam only over HTTPS or on localhost", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 # --- Image mode --------------------------------------------------------------------------

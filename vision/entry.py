@@ -127,6 +127,16 @@ def held_card(detections: Sequence[Detection]) -> Detection | None:
     return max(detections, key=lambda d: d.box.area) if detections else None
 
 
+def pin_row(lines: Sequence[str], pin_len: int | None) -> int | None:
+    """Index of the row that is typed as a whole PIN: the longest fully read row (no "?"; spaces
+    between groups ignored) of length ``pin_len``, or of any valid PIN length when it is None.
+    None when no row fits. Row entry and the web's unlock-with-a-photo share this rule."""
+    rows = ["".join(line.split()) for line in lines]
+    lo, hi = (pin_len, pin_len) if pin_len is not None else (config.PIN_MIN_LENGTH, config.PIN_MAX_LENGTH)
+    ok = [i for i, r in enumerate(rows) if r and all(c in config.CLASSES for c in r) and lo <= len(r) <= hi]
+    return max(ok, key=lambda i: len(rows[i])) if ok else None
+
+
 class PinEntry:
     """The PIN buffer fed by recognitions, checked against a Lock.
 
@@ -259,21 +269,14 @@ class PinEntry:
         return best.char
 
     def _row_candidate(self, detections: Sequence[Detection], lines: Sequence[str]) -> str | None:
-        """The longest fully read row of a possible PIN length (spaces between groups ignored);
-        its box is the union of that row's characters (``Detection.row`` indexes ``lines``)."""
-        rows = ["".join(line.split()) for line in lines]
-        ok = [i for i, r in enumerate(rows) if r and all(c in config.CLASSES for c in r) and self._length_ok(len(r))]
-        if not ok:
+        """The row ``pin_row`` picks; its box is the union of that row's characters
+        (``Detection.row`` indexes ``lines``)."""
+        best = pin_row(lines, self.pin_len)
+        if best is None:
             return None
-        best = max(ok, key=lambda i: len(rows[i]))
         boxes = [d.box for d in detections if d.row == best]
         self._candidate_box = functools.reduce(Box.union, boxes) if boxes else None
-        return rows[best]
-
-    def _length_ok(self, n: int) -> bool:
-        if self.pin_len is not None:
-            return n == self.pin_len
-        return config.PIN_MIN_LENGTH <= n <= config.PIN_MAX_LENGTH
+        return "".join(lines[best].split())
 
     def _accept_char(self, char: str, now: float) -> list[Event]:
         """Type ``char``; a buffer at the PIN's length is checked at once. Without a PIN, a full
