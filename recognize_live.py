@@ -235,8 +235,8 @@ def run_web(args: argparse.Namespace) -> int:
     from vision.lockstore import LockConfigError
     from vision.web.app import create_app
 
-    if not args.verbose:  # one line per request, 30 a second from the live page
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # The request log is one line per request (30 a second from the live page): --verbose only.
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         app = create_app(
             Classifier(args.model, args.backend),
