@@ -113,6 +113,20 @@ def test_line_angles_follow_slanted_rules():
     assert abs(math.degrees(across) - 96) < 1.0  # no rule across: the normal of the rules
 
 
+def test_line_angles_take_the_direction_the_box_edges_share_not_a_band_of_writing():
+    """A strip of boxes 7 degrees off level, its row of thick digits level: the single strongest
+    Hough line runs along the writing, but only the box edges repeat (top and bottom)."""
+    mask = np.zeros((480, 640), np.uint8)
+    slope = math.tan(math.radians(7))
+    for y0 in (150, 230):  # top and bottom edge of one strip
+        cv2.line(mask, (120, y0), (360, int(y0 + 240 * slope)), 255, 2)
+    for x in range(100, 400, 30):  # a level band of bold strokes, a little longer than the strip
+        cv2.rectangle(mask, (x, 196), (x + 26, 212), 255, -1)  # (the strongest line alone: -3 degrees)
+    along, across = line_angles(mask, 0.0)
+    assert abs(math.degrees(along) - 7) < 1.0, math.degrees(along)
+    assert abs(math.degrees(across) - 97) < 1.0
+
+
 def test_a_frame_without_long_lines_is_left_alone(rng):
     frame, inks = _page("1379", rng, rules=False)
     seg = segment(frame)

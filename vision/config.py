@@ -220,6 +220,7 @@ STRUCTURE_HOUGH_SHARE = 0.3  # a line must run over this share of that copy's lo
 STRUCTURE_HOUGH_STEP_DEG = 0.5  # angular resolution: a 1 px rule leaves a 40 px kernel at 1.4 deg
 STRUCTURE_HOUGH_PEAKS = 20  # strongest Hough lines looked at for the two families
 STRUCTURE_FAMILY_DEG = 30.0  # a line within this of the text direction (or its normal) is of its family
+STRUCTURE_SHARED_DEG = 1.0  # lines this close in direction count as parallel (one printed family)
 STRUCTURE_MAX_KERNEL = 41  # px; longer line kernels run on a max-pooled copy (cost grows with length)
 STRUCTURE_REPAIR = 0.15  # x char height: gap across a removed rule that a crossing stroke bridges
 STRUCTURE_REPAIR_MIN_PX = 5  # ...at least: a 2-3 px rule plus its anti-aliased rim

@@ -49,10 +49,26 @@ def line_angles(mask: np.ndarray, angle: float) -> tuple[float, float]:
         return along, across
     # HoughLines gives the normal's angle theta, strongest first; the line runs at theta - 90.
     dirs = [(float(t) - math.pi / 2) for t in found[: C.STRUCTURE_HOUGH_PEAKS, 0, 1]]
-    near = [d for d in dirs if _angle_diff(d, angle) < math.radians(C.STRUCTURE_FAMILY_DEG)]
-    far = [d for d in dirs if _angle_diff(d, angle + math.pi / 2) < math.radians(C.STRUCTURE_FAMILY_DEG)]
-    along = near[0] if near else along
-    return along, (far[0] if far else along + math.pi / 2)
+    near = _shared_direction(dirs, angle)
+    along = along if near is None else near
+    far = _shared_direction(dirs, angle + math.pi / 2)
+    return along, (along + math.pi / 2 if far is None else far)
+
+
+def _shared_direction(dirs: list[float], ref: float) -> float | None:
+    """The direction within STRUCTURE_FAMILY_DEG of ``ref`` that most of the strong lines share.
+
+    Printed structure repeats: a box strip has a top and a bottom edge, a page many rules, all
+    parallel. The single strongest Hough line can instead be a band of thick writing that happens
+    to line up (a row of digits 5 degrees off its box), so the most shared direction wins, the
+    strongest on a tie.
+    """
+    family = [d for d in dirs if _angle_diff(d, ref) < math.radians(C.STRUCTURE_FAMILY_DEG)]
+    if not family:
+        return None
+    tol = math.radians(C.STRUCTURE_SHARED_DEG)
+    counts = [sum(_angle_diff(d, e) <= tol for e in family) for d in family]
+    return family[counts.index(max(counts))]
 
 
 def _angle_diff(a: float, b: float) -> float:
