@@ -261,6 +261,19 @@ def test_changing_the_pin_while_locked_out_is_refused(api: Api, lock_path: Path)
     assert Lock.load(lock_path).check(config.DEMO_PIN, time.time()) == "locked_out"
 
 
+def test_a_disabled_lock_is_reset_only_from_the_command_line(api: Api, lock_path: Path) -> None:
+    Lock.load(lock_path).set_pin(config.DEMO_PIN)
+    data = json.loads(lock_path.read_text())
+    data |= {"failures": config.DISABLE_AFTER_FAILURES, "disabled": True}
+    lock_path.write_text(json.dumps(data))
+    assert api.get("/api/lock").get_json()["state"] == "disabled"
+    reply = api.post("/api/lock/pin", json={"pin": NEW_PIN, "current": config.DEMO_PIN})
+    one_line_error(reply, 403, "disabled", "--set-pin")
+    assert reply.get_json() | {"error": ""} == {"error": "", "state": "disabled", "retry_after": 0}
+    unlock = api.post("/api/unlock", data=encode(row_frame(config.DEMO_PIN))).get_json()
+    assert unlock == {"state": "disabled", "retry_after": 0}
+
+
 def test_unlock_with_a_photo_of_the_pin(api: Api, lock_path: Path) -> None:
     right = encode(row_frame(config.DEMO_PIN))
     assert api.post("/api/unlock", data=right).get_json() == {"state": "no_pin", "retry_after": 0}
@@ -405,7 +418,6 @@ def test_live_refuses_bad_requests(api: Api, app, card_frame: np.ndarray) -> Non
     assert send(api, sid, card_frame, 5.0).status_code == 200  # the same time again is fine
     with app.extensions["digit_locker"].clients.use(sid):  # a frame of this session in flight
         one_line_error(send(api, sid, card_frame, 6.0), 409, "still being read")
-        one_line_error(api.post("/api/live/action", json={"session": sid, "action": "reset", "t": 6}), 409)
     assert send(api, sid, card_frame, 6.0).status_code == 200
     action = {"session": sid, "action": "reset", "t": 7.0}
     one_line_error(api.post("/api/live/action", json=action | {"action": "snapshot"}), 400, "action must")
@@ -416,6 +428,19 @@ def test_live_refuses_bad_requests(api: Api, app, card_frame: np.ndarray) -> Non
     one_line_error(api.post("/api/live/action", json=action | {"session": "gone"}), 404, "unknown")
     one_line_error(api.post("/api/live/action", json=action | {"session": 7}), 400, "session")
     assert api.post("/api/live/action", json=action).status_code == 200
+
+
+def test_a_key_press_waits_for_the_frame_in_flight(classifier, lock_path: Path) -> None:
+    app = web.create_app(classifier, lock_path, clients=Clients(action_wait_s=0.5))
+    api = Api(app)
+    sid = start(api)
+    held = app.extensions["digit_locker"].clients.use(sid)
+    held.__enter__()
+    reset = {"session": sid, "action": "reset", "t": 1.0}
+    one_line_error(api.post("/api/live/action", json=reset), 409, "still being read")  # held past the wait
+    threading.Timer(0.1, held.__exit__, (None, None, None)).start()
+    reply = api.post("/api/live/action", json=reset)  # freed while it waits
+    assert reply.status_code == 200 and reply.get_json()["events"][0]["kind"] == "reset"
 
 
 def test_sessions_expire_when_idle_and_the_oldest_makes_room() -> None:

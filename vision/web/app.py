@@ -381,19 +381,19 @@ def api_live_action() -> Response:
     if action is None:
         raise ApiError(400, f"action must be one of {', '.join(LIVE_ACTIONS)}")
     t = _seconds(body.get("t"))
-    with _client(body.get("session")) as client:
+    with _client(body.get("session"), _state().clients.action_wait_s) as client:
         client.check_time(t)
         events = client.live.handle(action, t)
         client.t = t
         return jsonify(_pin_json(client.live.entry, events))
 
 
-def _client(sid: Any):
+def _client(sid: Any, wait_s: float = 0.0):
     """The session for this request, held until the reply is built (UnknownSession: 404,
     SessionBusy: 409)."""
     if not isinstance(sid, str) or not sid:
         raise ApiError(400, "give the session id from /api/live/start")
-    return _state().clients.use(sid)
+    return _state().clients.use(sid, wait_s)
 
 
 _API = (

@@ -1,9 +1,10 @@
 """Per-browser live sessions: one ``LiveSession`` each, a busy flag, and the frame clock it was fed.
 
 A browser sends one frame at a time; a second frame for a session still being read is refused
-(409), never queued, so a slow frame is dropped instead of making every later frame late. The
-page's own clock (``t``) drives the hold times, so it must not run backwards within a session.
-Idle sessions are dropped after ``idle_s``; when ``max_sessions`` are open, the one idle longest
+(409), never queued, so a slow frame is dropped instead of making every later frame late. A key
+press (reset, submit...) must not be lost, so it waits for the frame in flight. The page's own
+clock (``t``) drives the hold times, so it must not run backwards within a session. Idle
+sessions are dropped after ``idle_s``; when ``max_sessions`` are open, the one idle longest
 makes room for a new one.
 """
 
@@ -22,6 +23,7 @@ from vision.session import LiveSession
 
 MAX_SESSIONS = 32
 IDLE_S = 600.0  # 10 minutes without a frame or an action
+ACTION_WAIT_S = 5.0  # a key press waits for the frame in flight (a frame is dropped, never waits)
 
 
 class UnknownSession(KeyError):
@@ -57,9 +59,14 @@ class Clients:
     """The open sessions, by random id; thread-safe. ``clock`` is monotonic seconds (idle times)."""
 
     def __init__(
-        self, max_sessions: int = MAX_SESSIONS, idle_s: float = IDLE_S, clock: Callable[[], float] = time.monotonic
+        self,
+        max_sessions: int = MAX_SESSIONS,
+        idle_s: float = IDLE_S,
+        clock: Callable[[], float] = time.monotonic,
+        action_wait_s: float = ACTION_WAIT_S,
     ) -> None:
         self.max_sessions, self.idle_s, self._clock = max_sessions, idle_s, clock
+        self.action_wait_s = action_wait_s
         self._lock = threading.Lock()
         self._clients: OrderedDict[str, tuple[Client, float]] = OrderedDict()  # least recently used first
 
@@ -80,8 +87,9 @@ class Clients:
         return sid
 
     @contextmanager
-    def use(self, sid: str) -> Iterator[Client]:
-        """Hold the session for one request: UnknownSession, or SessionBusy if another holds it."""
+    def use(self, sid: str, wait_s: float = 0.0) -> Iterator[Client]:
+        """Hold the session for one request: UnknownSession, or SessionBusy if another request
+        still holds it after ``wait_s`` seconds."""
         with self._lock:
             now = self._clock()
             self._expire(now)
@@ -89,7 +97,8 @@ class Clients:
                 raise UnknownSession(sid)
             client, _ = self._clients.pop(sid)
             self._clients[sid] = (client, now)  # most recently used last
-        if not client.busy.acquire(blocking=False):
+        got = client.busy.acquire(timeout=wait_s) if wait_s > 0 else client.busy.acquire(blocking=False)
+        if not got:
             raise SessionBusy(sid)
         try:
             yield client
