@@ -233,7 +233,7 @@ def run_web(args: argparse.Namespace) -> int:
 
     from vision.classifier import Classifier, ModelError
     from vision.lockstore import LockConfigError
-    from vision.web.app import create_app
+    from vision.web.app import LOOPBACK_HOSTS, create_app
 
     # The request log is one line per request (30 a second from the live page): --verbose only.
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
@@ -244,6 +244,7 @@ def run_web(args: argparse.Namespace) -> int:
             hold_s=args.hold,
             mode=args.mode,
             max_pixels=args.max_pixels,
+            trusted_hosts=LOOPBACK_HOSTS if args.host in LOOPBACK_HOSTS else None,  # no DNS rebinding
         )
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         listener = socket.create_server((args.host, args.port), family=family)

@@ -209,6 +209,14 @@ def test_posts_need_the_token_and_this_origin(api: Api, app) -> None:
     assert Api(other).token != api.token  # a token per server start
 
 
+def test_a_loopback_server_answers_only_to_loopback_names(classifier, lock_path: Path) -> None:
+    client = web.create_app(classifier, lock_path, trusted_hosts=web.LOOPBACK_HOSTS).test_client()
+    assert client.get("/api/token", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    # DNS rebinding: another site's name pointed at 127.0.0.1 would be same-origin with its page.
+    rebound = client.get("/api/token", headers={"Host": "evil.example:8000"})
+    one_line_error(rebound, 400, "answers only as localhost or 127.0.0.1")
+
+
 def api_lock_path(app) -> Path:
     return app.extensions["digit_locker"].lock_path
 

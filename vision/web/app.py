@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from flask import Flask, Response, current_app, jsonify, request, send_from_directory
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from vision import config
 from vision.entry import PinEntry, pin_row
@@ -46,6 +46,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 PAGES = {"/": "index.html", "/photo": "photo.html", "/draw": "draw.html", "/live": "live.html", "/lock": "lock.html"}
 LIVE_ACTIONS = {a.value: a for a in (Action.RESET, Action.BACKSPACE, Action.SUBMIT, Action.TOGGLE_MODE)}
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1"]
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_ERROR = "missing or wrong CSRF token; reload the page"
 _EMPTY = FrameResult(index=0, detections=(), lines=(), polarity=str(Polarity.DARK))  # pin view without a frame
@@ -97,16 +98,21 @@ def create_app(
     max_pixels: int = config.MAX_IMAGE_PIXELS,
     static_dir: Path = STATIC_DIR,
     clients: Clients | None = None,
+    trusted_hosts: list[str] | None = None,
 ) -> Flask:
     """The Flask app over ``classifier`` (loaded once by the caller) and the lock file.
 
     ``config_path`` is the lock file as the window app takes it (default: the user's config
     folder). It is read now, so an unusable file raises LockConfigError before serving.
+    ``trusted_hosts``: the only names a request's Host may carry (any port), e.g. LOOPBACK_HOSTS
+    for a server on 127.0.0.1, so that a page of another site whose name was pointed at this
+    machine (DNS rebinding) cannot read the token; None accepts any Host.
     """
     lock_path = Path(config_path) if config_path is not None else default_config_path()
     Lock.load(lock_path)
     app = Flask(__name__, static_folder=str(static_dir), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["TRUSTED_HOSTS"] = trusted_hosts
     app.json.compact = True
     app.extensions["digit_locker"] = WebState(
         SerializedModel(classifier),
@@ -187,6 +193,8 @@ def _lock_error(exc: LockConfigError) -> tuple[Response, int]:
 def _http_error(exc: HTTPException) -> tuple[Response, int]:
     status = exc.code or 500
     message = _HTTP_ERRORS.get(status, exc.name)
+    if isinstance(exc, SecurityError) and current_app.config["TRUSTED_HOSTS"]:
+        message = f"this server answers only as {' or '.join(current_app.config['TRUSTED_HOSTS'])}"
     if status == 405 and isinstance(getattr(exc, "valid_methods", None), list):
         message += f": use {' or '.join(m for m in exc.valid_methods if m not in ('HEAD', 'OPTIONS'))}"
     return _error(status, message)
