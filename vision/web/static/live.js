@@ -18,7 +18,7 @@
   let mode = "sequential";
   const actions = []; // pressed while a frame was in flight: sent before the next frame
   const grab = document.createElement("canvas");
-  const stats = { frames: 0, times: [], fps: 0, ms: 0, encodeMs: 0, roundTripMs: 0 }; // read by the bench (vision/web/bench.py)
+  const stats = { frames: 0, times: [], fps: 0, ms: 0, encodeMs: 0, roundTripMs: 0, pin: null }; // read by the bench (vision/web/bench.py)
   window.liveStats = stats;
 
   function now() {
@@ -182,6 +182,7 @@
     const t = performance.now();
     stats.frames++;
     stats.ms = reply.ms;
+    stats.pin = reply.pin; // masked: counts and state only
     stats.times.push(t);
     while (stats.times.length && t - stats.times[0] > 2000) stats.times.shift();
     const n = stats.times.length;

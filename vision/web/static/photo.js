@@ -35,7 +35,7 @@
     canvas.height = h;
     const ctx = canvas.getContext("2d");
     ctx.drawImage(img, 0, 0, w, h);
-    const unit = Math.max(2, Math.round(Math.max(w, h) / 400));
+    const unit = Math.max(2, Math.round(Math.max(w, h) / 250)); // legible once scaled to the page
     ctx.lineWidth = unit;
     ctx.font = `bold ${8 * unit}px system-ui, sans-serif`;
     ctx.textBaseline = "bottom";
