@@ -15,6 +15,7 @@ import logging
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 
 from vision import config as C
@@ -113,6 +114,18 @@ def test_photo_page_boxes_and_reads_a_real_photo(serve, web_page):
     assert web_page.get_attribute("#unlock-state", "data-state") == "no_pin"  # the fresh lock file has none
 
 
+def test_photo_page_unlocks_with_a_photo_of_the_pin(serve, web_page, tmp_path):
+    photo = tmp_path / "pin.jpg"
+    cv2.imwrite(str(photo), bench.scene_photo(C.DEMO_PIN, 960, char_height=150))
+    web_page.goto(serve(_lock_with_pin(tmp_path / "lock.json")) + "/photo")
+    web_page.set_input_files("#file", str(photo))
+    web_page.wait_for_selector("#photo[data-boxes]")
+
+    web_page.click("text=Unlock with this photo")
+    web_page.wait_for_selector("#unlock-state[data-state]")
+    assert web_page.get_attribute("#unlock-state", "data-state") == "granted"
+
+
 def test_draw_page_reads_two_digits_drawn_with_the_mouse(serve, web_page):
     reads: list[str] = []
     web_page.on("request", lambda r: reads.append(r.url) if r.url.endswith("/api/read") else None)
@@ -167,7 +180,10 @@ def test_live_page_without_a_camera_says_why(serve, web_page):
 
 
 def _live(pw, clip: Path, url: str, state: str) -> str:
-    """Open the Live page with ``clip`` as the webcam; wait for ``state``; return its text."""
+    """Open the Live page with ``clip`` as the webcam; wait for ``state``; return its text.
+
+    Then the "m" key must switch the entry mode through /api/live/action.
+    """
     browser = bench.launch(pw, clip)
     try:
         page = browser.new_page()
@@ -175,6 +191,9 @@ def _live(pw, clip: Path, url: str, state: str) -> str:
         page.goto(url)
         page.wait_for_selector(f"#state[data-state='{state}']")
         text = page.text_content("#state")
+        assert page.text_content("#mode-name") == "sequential"
+        page.keyboard.press("m")
+        page.wait_for_function("document.getElementById('mode-name').textContent === 'row'", timeout=WAIT_MS)
         page.goto("about:blank")
         return text
     finally:

@@ -264,7 +264,12 @@
   }
 
   function setUp() {
-    for (const a of ["reset", "backspace", "submit", "mode"]) $(a).addEventListener("click", () => act(a));
+    for (const a of ["reset", "backspace", "submit", "mode"]) {
+      $(a).addEventListener("click", (e) => {
+        act(a);
+        if (e.detail > 0) e.currentTarget.blur(); // clicked: give Enter back to "submit"
+      });
+    }
     document.addEventListener("keydown", (e) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest("input, select, textarea")) return;
       const action = KEYS[e.key];
