@@ -131,3 +131,35 @@ def test_a_frame_without_long_lines_is_left_alone(rng):
     frame, inks = _page("1379", rng, rules=False)
     seg = segment(frame)
     assert _recall(seg, inks) == 1.0
+
+
+def _touching_boxes(labels: str, rng, tilt_deg: float) -> np.ndarray:
+    """A strip of printed boxes (2 px lines) tilted ``tilt_deg``, each pen digit (about 5 px
+    strokes) touching its box's left edge, as digits written into a form often do."""
+    w, h, char_h, pitch = 640, 480, 60, 76
+    structure, ink = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+    x0, top = (w - len(labels) * pitch) // 2, h // 2 - char_h // 2 - 8
+    bottom = top + char_h + 16
+    cv2.rectangle(structure, (x0, top), (x0 + len(labels) * pitch, bottom), 255, 2)
+    for i, c in enumerate(labels):
+        edge = x0 + i * pitch
+        cv2.line(structure, (edge, top), (edge, bottom), 255, 2)
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        g = cv2.resize(g, (max(8, int(g.shape[1] * char_h / g.shape[0])), char_h))
+        g = cv2.dilate(g, np.ones((3, 3), np.uint8))
+        ink[top + 8 : top + 8 + char_h, edge + 1 : edge + 1 + g.shape[1]] |= g
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), tilt_deg, 1.0)
+    page = np.full((h, w), 235, np.uint8)
+    page = cv2.subtract(page, (cv2.warpAffine(structure, m, (w, h)).astype(np.float32) * 0.6).astype(np.uint8))
+    page = cv2.subtract(page, (cv2.warpAffine(ink, m, (w, h)).astype(np.float32) * 0.8).astype(np.uint8))
+    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+
+
+def test_box_edges_a_digit_touches_are_removed_and_its_own_stem_is_kept(classifier, rng):
+    from vision.pipeline import read_frame
+
+    for tilt in (0.0, -6.0):
+        frame = _touching_boxes("4190", rng, tilt)
+        assert "".join(read_frame(frame, classifier).lines).replace(" ", "") == "4190", tilt

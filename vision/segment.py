@@ -20,7 +20,7 @@ from vision import config as C
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
 from vision.split import SplitOption, cut_columns, part_ranges
-from vision.structure import remove_structure
+from vision.structure import erase_cell_edges, remove_structure
 from vision.types import Box
 
 POLARITIES = ("auto", "dark", "light")
@@ -311,9 +311,15 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
     if len(comps.stats) and (removed is not None or _has_long_components(comps.raw, height)):
         length = C.LINE_MIN_LENGTH * height
         source = make_mask() if cleaned is None else cleaned
-        cleaned, _ = remove_structure(source, angle, (length, length), height, removed)
+        cleaned, removed = remove_structure(source, angle, (length, length), height, removed)
         comps = _components(cleaned)
         grouped = _group_components(comps, side)
+        if grouped[2] < C.STRUCTURE_HEIGHT_DROP * height:
+            # The structure held the characters: measured with it they were its cells' height,
+            # too tall to find the cells' side edges. Once more at the characters' own height.
+            cleaned = erase_cell_edges(cleaned, removed, grouped[1], grouped[2])
+            comps = _components(cleaned)
+            grouped = _group_components(comps, side)
     return cleaned, comps, grouped
 
 

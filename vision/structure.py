@@ -165,6 +165,7 @@ def remove_structure(
     if known is not None:
         lines = cv2.bitwise_or(lines, known)
     if height is not None:
+        cleaned = _erase_cell_edges(cleaned, lines, angles, height)
         cleaned = _erase_cell_borders(cleaned, lines, height)
     removed = cv2.bitwise_and(mask, cv2.bitwise_not(cleaned))
     return cleaned, removed if known is None else cv2.bitwise_or(removed, known)
@@ -179,6 +180,54 @@ def _repair_crossings(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
         closed = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, line_kernel(span, a + math.pi / 2))
         restored |= cv2.bitwise_and(closed, lines)
     return cv2.bitwise_or(cleaned, restored)
+
+
+def erase_cell_edges(cleaned: np.ndarray, removed: np.ndarray, angle: float, height: float) -> np.ndarray:
+    """``_erase_cell_edges`` once more, at a character height measured after the structure
+    ``removed`` came out (boxes whose digits touch them first measure as characters)."""
+    return _erase_cell_edges(cleaned, removed, line_angles(removed, angle), height)
+
+
+def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[float, float], height: float) -> np.ndarray:
+    """Remove straight runs across the rules that reach from one removed rule along the text to
+    the next: the side edges of boxes, also where a digit touches one and makes it part of the
+    digit's component (which ``_erase_cell_borders``, judging whole components, must leave).
+    Only rules along the text count as ends: wood grain or a page edge across it are no boxes."""
+    along = _rules_along(lines, angles[0], height)
+    if not along.any():
+        return cleaned
+    runs = cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, line_kernel(_odd(C.CELL_EDGE_MIN * height), angles[1]))
+    if not runs.any():
+        return cleaned
+    lines = along
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    reach = C.CELL_EDGE_REACH_PX  # an edge is joined to its rules; a stroke merely ends near one
+    near = cv2.dilate(lines, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    # A printed edge is as thin as the printed rules; a pen's stem filling its box is thicker.
+    rule_depth = float(np.percentile(cv2.distanceTransform(lines, cv2.DIST_L2, 3)[lines > 0], 90))
+    depth = cv2.distanceTransform(runs, cv2.DIST_L2, 3)
+    drop = np.zeros(n, np.uint8)
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i].tolist()
+        if w > C.CELL_BORDER_THINNESS * h + 2:
+            continue  # not a thin run across: part of a stroke's curve
+        own = labels[y : y + h, x : x + w] == i
+        if depth[y : y + h, x : x + w][own].max() > rule_depth + C.CELL_EDGE_THICKER_PX:
+            continue
+        band = near[y : y + h, x : x + w] > 0
+        if (band[: reach + 1] & own[: reach + 1]).any() and (band[h - reach - 1 :] & own[h - reach - 1 :]).any():
+            drop[i] = 255
+    if not drop.any():
+        return cleaned
+    edges = cv2.dilate(np.take(drop, labels), np.ones((3, 3), np.uint8))  # with the anti-aliased rim
+    return cv2.bitwise_and(cleaned, cv2.bitwise_not(edges))
+
+
+def _rules_along(lines: np.ndarray, angle: float, height: float) -> np.ndarray:
+    """The parts of ``lines`` that run along ``angle`` for LINE_MIN_LENGTH character heights."""
+    kernel = line_kernel(_odd(C.LINE_MIN_LENGTH * height), angle)
+    thick = cv2.dilate(lines, np.ones((3, 3), np.uint8))  # a slanted 1-2 px rule is a staircase
+    return cv2.bitwise_and(cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel), lines)
 
 
 def _erase_cell_borders(cleaned: np.ndarray, lines: np.ndarray, height: float) -> np.ndarray:
