@@ -572,9 +572,10 @@ def refuse_shipped_folder(out: Path) -> None:
 def fine_tune(args: argparse.Namespace) -> dict:
     """Fine-tune ``args.init`` (the shipped model) on the samples in ``args.fine_tune``; the card."""
     from vision.classifier import Classifier
-    from vision.samples import class_counts, load_samples
+    from vision.samples import class_counts, load_samples, private_parents
 
     refuse_shipped_folder(args.out)
+    private_parents(args.out)
     x, y, _ = load_samples(args.fine_tune)
     tr, held = split_holdout(y, args.seed)
     data = load_data(args)

@@ -95,12 +95,12 @@ def test_store_is_private_and_never_overwrites(tmp_path):
         patch = np.zeros((28, 28), np.uint8)
         patch[6:22, 12:16] = 255
         samples = [Sample("1", patch, "photo.jpg", Box(5, 6, 7, 8), "7", 0.9)] * 2
-        folder = tmp_path / "samples"
+        folder = tmp_path / "digit-locker" / "samples"  # the user data folder does not exist yet
         written = save_samples(folder, samples) + save_samples(folder, samples[:1])
     finally:
         os.umask(old)
     assert len(set(written)) == 3  # the same box twice is "-2", "-3", never a replaced file
-    for path in [folder, folder / "1"]:
+    for path in [folder.parent, folder, folder / "1"]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o700
     for path in [*written, folder / SAMPLES_JSON]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -217,6 +217,7 @@ def _chars(label: str) -> str:
 def save_samples(folder: Path, samples: Sequence[Sample], now: float | None = None) -> list[Path]:
     """Write each sample to ``folder/<class>/<name>.png`` (0600, folders 0700) and record its
     origin in ``folder/samples.json``; returns the paths written. Names never replace a file."""
+    private_parents(folder)
     private_dir(folder)
     index = read_index(folder)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
@@ -235,6 +236,19 @@ def save_samples(folder: Path, samples: Sequence[Sample], now: float | None = No
         written.append(path)
     _write_index(folder, index)
     return written
+
+
+def private_parents(folder: Path) -> None:
+    """Create the missing folders above ``folder`` 0700 (the user data folder beside the lock
+    file is private; ``mkdir(parents=True)`` would make it 0755 under the usual umask)."""
+    missing = []
+    for parent in Path(folder).absolute().parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    for parent in reversed(missing):
+        parent.mkdir(mode=C.SNAPSHOT_DIR_MODE, exist_ok=True)
+        parent.chmod(C.SNAPSHOT_DIR_MODE)
 
 
 def _stem(s: Sample) -> str:
@@ -296,7 +310,8 @@ def load_samples(folder: Path, min_per_class: int = MIN_PER_CLASS) -> tuple[np.n
         files = sorted(p for p in (folder / c).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if 0 < len(files) < min_per_class:
             raise SampleError(
-                f"{folder}: class {c} has {len(files)} samples, fewer than {min_per_class}: collect more or remove it"
+                f"{folder}: class {c} has {len(files)} sample{'s' if len(files) > 1 else ''}, fewer than "
+                f"{min_per_class}: collect more or remove it"
             )
         for p in files:
             xs.append(normalize(_read_gray(p)))
