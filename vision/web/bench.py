@@ -131,12 +131,17 @@ def demo_clip(path: Path, pin: str = C.DEMO_PIN, through_row: bool = False) -> i
     It ends soon after the last card (sequential entry has typed the PIN by then) unless
     ``through_row``, which keeps the whole PIN written in one row as well.
     """
+    return write_y4m(path, demo_clip_frames(pin, through_row))
+
+
+def demo_clip_frames(pin: str = C.DEMO_PIN, through_row: bool = False) -> Iterator[np.ndarray]:
+    """The frames of ``demo_clip``: BGR uint8 640x480."""
     from vision.scenes import demo_frames, demo_schedule
 
     schedule = [s for s in demo_schedule(pin, CLIP_FPS) if s[2]]
     end = schedule[-1][1] if through_row else schedule[len(pin) - 1][1] + CLIP_FPS // 3
     frames = demo_frames(pin, CLIP_SIZE, CLIP_FPS, seed=SEED, loop=False)
-    return write_y4m(path, (f for _, f in zip(range(end), frames)))
+    return (f for _, f in zip(range(end), frames))
 
 
 def chromium_args(clip: Path | None = None) -> list[str]:
@@ -218,7 +223,7 @@ def read_round_trips(base: str, classifier, repeats: int) -> list[tuple[str, flo
 
 def session_fps(classifier, frames: Sequence[np.ndarray], lock: Path) -> float:
     """Frames per second ``LiveSession.step`` reads alone, in-process, on the server's lock file,
-    from the frames as the page's JPEG (quality 0.8) delivers them."""
+    from the frames as the page's JPEG (quality 0.8) delivers them, at 30 fps clip times."""
     from vision.session import LiveSession, choose_lock
 
     def as_sent(frame: np.ndarray) -> np.ndarray:
@@ -232,8 +237,12 @@ def session_fps(classifier, frames: Sequence[np.ndarray], lock: Path) -> float:
     return len(jpeg) / (time.perf_counter() - t0)
 
 
-def live_fps(base: str, clip: Path, seconds: float, chromium: Path) -> tuple[float, float]:
-    """(frames/s the Live page got read, median server ms a frame) over ``seconds`` after warm-up."""
+LIVE_SAMPLES = "[liveStats.ms, liveStats.encodeMs, liveStats.roundTripMs]"
+
+
+def live_fps(base: str, clip: Path, seconds: float, chromium: Path) -> dict[str, float]:
+    """Frames/s the Live page got read over ``seconds`` after warm-up, and the medians of one
+    frame's server read, its capture + JPEG encode in the page, and its HTTP round trip (ms)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -244,16 +253,17 @@ def live_fps(base: str, clip: Path, seconds: float, chromium: Path) -> tuple[flo
             page.wait_for_function("window.liveStats && window.liveStats.frames >= 10", timeout=30_000)
             page.wait_for_timeout(1000)
             n0, t0 = page.evaluate("[liveStats.frames, performance.now()]")
-            ms = []
+            samples = []
             end = time.monotonic() + seconds
             while time.monotonic() < end:
-                page.wait_for_timeout(250)
-                ms.append(page.evaluate("liveStats.ms"))
+                page.wait_for_timeout(200)
+                samples.append(page.evaluate(LIVE_SAMPLES))
             n1, t1 = page.evaluate("[liveStats.frames, performance.now()]")
             page.goto("about:blank")
         finally:
             browser.close()
-    return (n1 - n0) / ((t1 - t0) / 1000), statistics.median(ms)
+    server, encode, round_trip = (statistics.median(column) for column in zip(*samples))
+    return {"fps": (n1 - n0) / ((t1 - t0) / 1000), "server": server, "encode": encode, "round_trip": round_trip}
 
 
 # --- Screenshots -----------------------------------------------------------------------------------
@@ -313,9 +323,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def machine() -> str:
     cpu = _cpu_model() or platform.processor() or "unknown CPU"
-    return (
-        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{load}"
 
 
 def _cpu_model() -> str:
@@ -329,7 +338,6 @@ def _cpu_model() -> str:
 def run(args: argparse.Namespace) -> int:
     from vision.classifier import Classifier
     from vision.lockstore import Lock
-    from vision.scenes import demo_frames
     from vision.web.app import create_app
 
     classifier = Classifier(args.model)
@@ -342,37 +350,37 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(classifier, lock)
         with serve(app) as base:
             rows = read_round_trips(base, classifier, repeats)
-            frames = [f for _, f in zip(range(90 if args.quick else 300), demo_frames(seed=SEED, loop=False))]
+            frames = list(demo_clip_frames())  # what the fake camera plays, one loop
             local_fps = session_fps(classifier, frames, lock)
             browser_ok = args.chromium.exists() and _has_playwright()
-            page_fps = live_fps(base, clip, 4 if args.quick else 10, args.chromium) if browser_ok else None
+            live = live_fps(base, clip, 4 if args.quick else 10, args.chromium) if browser_ok else None
             shots = screenshots(base, args.screenshots, clip, args.chromium) if args.screenshots and browser_ok else []
-    print(format_report(rows, local_fps, page_fps, args.chromium))
+    print(format_report(rows, local_fps, live, args.chromium))
     for path in shots:
         print(f"screenshot: {path} ({path.stat().st_size // 1024} KB)")
     return 0
 
 
-def format_report(rows, local_fps: float, page_fps: tuple[float, float] | None, chromium: Path) -> str:
+def format_report(rows, local_fps: float, live: dict[str, float] | None, chromium: Path) -> str:
     lines = [
         f"Digit Locker web bench, {time.strftime('%Y-%m-%d')}, {machine()}",
         f"{'measure':<44}{'web':>10}{'in-process':>12}{'ratio':>7}",
     ]
     for what, http, local in rows:
         lines.append(f"{what:<44}{http:>8.1f}ms{local:>10.1f}ms{http / local:>7.2f}")
-    if page_fps is None:
+    if live is None:
         why = f"{chromium} not found" if not chromium.exists() else "playwright not installed"
         lines.append(f"live page frames/s: skipped ({why})")
         return "\n".join(lines)
-    fps, ms = page_fps
-    lines.append(
-        f"{'live page frames/s (30 fps camera, 640x480)':<44}{fps:>10.1f}{local_fps:>12.1f}{fps / local_fps:>7.2f}"
-    )
+    fps = live["fps"]
+    what = "live page frames/s (30 fps camera, 640x480)"
+    lines.append(f"{what:<44}{fps:>10.1f}{local_fps:>12.1f}{fps / local_fps:>7.2f}")
     lines.append(
         "web: median HTTP round trip (photo, canvas); frames/s read end to end in Chromium (live).\n"
         "in-process: read_frame alone on the same image; LiveSession.step alone on the same frames.\n"
-        f"live: {fps / CLIP_FPS:.0%} of the camera's frames read (target: 25 frames/s); "
-        f"server read median {ms:.1f} ms a frame."
+        f"live: {fps / CLIP_FPS:.0%} of the camera's frames read (target: 25 frames/s); medians a frame: "
+        f"capture + JPEG in the page {live['encode']:.1f} ms, HTTP round trip {live['round_trip']:.1f} ms, "
+        f"of which the server's read {live['server']:.1f} ms."
     )
     return "\n".join(lines)
 
