@@ -92,7 +92,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="refuse images and video frames with more pixels, read from the header before decoding "
         f"(default {C.MAX_IMAGE_PIXELS})",
     )
-    p.add_argument("--model", type=Path, help="model file (.tflite or .keras); default: the shipped one")
+    p.add_argument(
+        "--model",
+        type=Path,
+        help="model file (.tflite or .keras); default: your personal model if you fine-tuned one, else the shipped one",
+    )
+    p.add_argument("--no-personal", action="store_true", help="use the shipped model even if a personal one exists")
     p.add_argument("--backend", default="auto", choices=("auto", "litert", "keras"))
     p.add_argument("--polarity", default="auto", choices=("auto", "dark", "light"))
     p.add_argument("--mode", default="sequential", choices=("sequential", "row"), help="PIN entry mode")
@@ -108,6 +113,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="address --web listens on (default 127.0.0.1)")
     p.add_argument("--port", type=_count(0, int, 65535), default=8000, help="port --web listens on (default 8000)")
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for the s key")
+    p.add_argument(
+        "--samples",
+        type=Path,
+        help="folder for the handwriting samples the c key takes (default: samples/ beside the lock file)",
+    )
     p.add_argument("--verbose", action="store_true")
     return p.parse_args(argv)
 
@@ -143,7 +153,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[], int]:
     """Open everything a run needs, failing before the first frame; returns the run itself."""
-    from vision.classifier import Classifier
     from vision.sources import open_source, quiet_video_decoder
 
     window = None
@@ -153,13 +162,23 @@ def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[],
         except NoDisplayError:
             print("note: no display found, running headless (pass --headless to skip this note)", file=sys.stderr)
             args.headless = True
-    classifier = Classifier(args.model, args.backend)
+    classifier = load_classifier(args)
     if not args.verbose:
         quiet_video_decoder()
     source = stack.enter_context(open_source(args.source, demo_factory=_demo_factory(args), max_pixels=args.max_pixels))
     if source.kind in ("image", "folder"):
         return functools.partial(run_images, source, classifier, args, window)
     return functools.partial(run_live, source, make_session(args, source.kind, classifier), args, window)
+
+
+def load_classifier(args: argparse.Namespace):
+    """--model, else the personal model (said at start) unless --no-personal, else the shipped one."""
+    from vision.classifier import Classifier, resolve_model
+
+    path, note = resolve_model(args.model, use_personal=not args.no_personal)
+    if note:
+        print(f"note: {note} (--no-personal: the shipped model)", file=sys.stderr)
+    return Classifier(path, args.backend)
 
 
 def _fail(exc: BaseException, code: int) -> int:
@@ -231,7 +250,7 @@ def run_web(args: argparse.Namespace) -> int:
 
     from werkzeug.serving import make_server
 
-    from vision.classifier import Classifier, ModelError
+    from vision.classifier import ModelError
     from vision.lockstore import LockConfigError
     from vision.web.app import LOOPBACK_HOSTS, create_app
 
@@ -239,7 +258,7 @@ def run_web(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         app = create_app(
-            Classifier(args.model, args.backend),
+            load_classifier(args),
             args.config,
             hold_s=args.hold,
             mode=args.mode,
@@ -313,13 +332,13 @@ def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace
     fast this machine is; a camera runs on the wall clock. Events a key caused are reported with
     the next frame, so --json stays one object per frame.
     """
-    from vision.session import Action
-
     start, pending = time.monotonic(), []
     for index, frame in enumerate(source):
         tick = time.monotonic()
         now = tick - start if source.live else index / source.fps
         result, events = session.step(frame, index, now)
+        if session.taught:
+            events += save_taught(session.take_taught(), args.samples)
         report(args, result, session.entry, pending + events)
         pending = []
         if window is not None:
@@ -330,6 +349,21 @@ def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace
         if args.max_frames and index + 1 >= args.max_frames:
             break
     return 0
+
+
+def save_taught(taught: list, folder: Path | None) -> list[Event]:
+    """Store samples the teach mode took (owner-only files); a failure is reported, not fatal."""
+    from vision.entry import Event
+    from vision.samples import Sample, default_samples_dir, save_samples
+
+    folder = folder or default_samples_dir()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    samples = [Sample(t.label, t.patch, f"teach-{stamp}-{t.label}", t.box) for t in taught]
+    try:
+        paths = save_samples(folder, samples)
+    except OSError as exc:
+        return [Event("teach", 0, f"could not save the sample to {folder}: {exc}")]
+    return [Event("teach", 0, f"sample saved: {p}") for p in paths]
 
 
 def _wait_ms(source: FrameSource, tick: float) -> int:

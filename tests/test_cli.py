@@ -390,3 +390,22 @@ def test_window_loop_reports_key_events_in_the_next_json_frame(monkeypatch, caps
     frames = [json.loads(line) for line in out.splitlines()]  # every line is one frame
     assert [f["frame"] for f in frames] == [0, 1]
     assert [e["kind"] for e in frames[1]["events"]] == ["mode"] and frames[1]["pin"]["mode"] == "row"
+
+
+def test_a_personal_model_is_used_and_said_at_start_unless_no_personal(tmp_path: Path, monkeypatch, capsys) -> None:
+    import shutil
+
+    from vision.classifier import personal_model_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    frame = tmp_path / "card.png"
+    cv2.imwrite(str(frame), np.full((120, 160, 3), 255, np.uint8))
+    code, _, err = _run(capsys, "--source", frame, "--headless")
+    assert code == 0 and "personal" not in err  # none yet: the shipped model, silently
+    personal = personal_model_path()
+    personal.parent.mkdir(parents=True)
+    shutil.copy(config.MODELS_DIR / "digit_locker.tflite", personal)
+    code, _, err = _run(capsys, "--source", frame, "--headless")
+    assert code == 0 and f"using your personal model {personal}" in err
+    code, _, err = _run(capsys, "--source", frame, "--headless", "--no-personal")
+    assert code == 0 and "personal model" not in err

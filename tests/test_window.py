@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "recognize_live.py"
 START_TIMEOUT_S = 60.0  # model load and first frame on a slow CI machine
 KEY_PAUSE_S = 0.4  # the demo shows a frame every 33 ms; leave the app time to see each key
+TEACH_WATCH_S = 6.0  # long enough for the demo to hold a card still for the teach mode
 # The app's own stderr lines (notes, errors, its logging); Qt's font warnings are none of them.
 APP_LINE = re.compile(r"(note|demo|error|warning|no PIN set)[: ]|(DEBUG|INFO|WARNING|ERROR|CRITICAL) [^:]")
 
@@ -106,3 +107,41 @@ def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, 
     shots = list(snaps.glob("snapshot-*.png"))
     assert shots and stat.S_IMODE(snaps.stat().st_mode) == config.SNAPSHOT_DIR_MODE
     assert {stat.S_IMODE(p.stat().st_mode) for p in shots} == {config.SNAPSHOT_FILE_MODE}
+
+
+def test_teaching_in_the_window_stores_the_held_cards_and_esc_leaves_it(display: str, tmp_path: Path) -> None:
+    env = os.environ | {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    env.pop("WAYLAND_DISPLAY", None)
+    samples = tmp_path / "samples"
+    app = subprocess.Popen(
+        [sys.executable, str(APP), "--source", "demo", "--samples", str(samples), "--no-personal"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        window = _wait_for_window(app, env)
+        _xdotool(env, "windowfocus", "--sync", window)
+        _xdotool(env, "key", "c")
+        time.sleep(TEACH_WATCH_S)  # the demo holds up cards: some are still long enough to be taken
+        _xdotool(env, "key", "Escape")  # leaves teaching, does not quit
+        time.sleep(KEY_PAUSE_S)
+        still_running = app.poll() is None
+        _xdotool(env, "key", "q")
+        out, err = app.communicate(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    assert app.returncode == 0, err
+    assert still_running, "Esc quit the app instead of leaving teaching"
+    assert "teaching: 33 characters" in out and "teaching ended" in out, out
+    saved = sorted(samples.glob("*/*.png"))
+    assert saved and out.count("sample saved:") == len(saved), out
+    assert {p.parent.name for p in saved} <= set(config.CLASSES)
+    assert stat.S_IMODE(samples.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in saved} == {0o600}
+    assert (samples / "samples.json").is_file()
+    assert "accepted" not in out  # nothing was typed into the PIN while teaching
