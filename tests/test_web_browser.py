@@ -126,6 +126,15 @@ def test_photo_page_unlocks_with_a_photo_of_the_pin(serve, web_page, tmp_path):
     assert web_page.get_attribute("#unlock-state", "data-state") == "granted"
 
 
+def test_photo_page_shows_the_servers_error_for_a_file_that_is_no_image(serve, web_page, tmp_path):
+    (tmp_path / "notes.png").write_text("not a picture")
+    web_page.goto(serve() + "/photo")
+    web_page.set_input_files("#file", str(tmp_path / "notes.png"))
+    web_page.wait_for_selector("#error.shown")
+    assert "image" in web_page.text_content("#error")
+    assert web_page.is_hidden("#result") and web_page.is_disabled("#unlock")
+
+
 def test_draw_page_reads_two_digits_drawn_with_the_mouse(serve, web_page):
     reads: list[str] = []
     web_page.on("request", lambda r: reads.append(r.url) if r.url.endswith("/api/read") else None)

@@ -94,10 +94,14 @@
     try {
       const reply = await api(`/api/read?polarity=${encodeURIComponent(polarity)}`, { body: form });
       if (mine !== seq) return;
+      $("photo").hidden = !shown;
       if (shown) drawBoxes(shown.img, reply);
       showReading(reply);
+      if (!shown) $("summary").textContent += " (This browser cannot show the format, so no boxes are drawn.)";
     } catch (e) {
-      if (mine === seq) $("rows").textContent = "Not read";
+      if (mine !== seq) return;
+      $("result").hidden = true; // the error line says why
+      $("unlock").disabled = true;
     } finally {
       if (shown) URL.revokeObjectURL(shown.url);
     }
