@@ -65,6 +65,12 @@
       video: { width: { ideal: 640 }, height: { ideal: 480 } },
       audio: false,
     });
+    for (const track of stream.getVideoTracks()) {
+      track.addEventListener("ended", () => {
+        stop();
+        placeholder("The camera stopped sending pictures (unplugged, or taken by another program).");
+      });
+    }
     const video = $("video");
     video.srcObject = stream;
     await video.play();
@@ -90,12 +96,14 @@
     placeholder("");
     $("camera").textContent = "Stop camera";
     running = true;
+    shown = taken = 0; // a new stream counts its frames from 0
     watchFrames();
     nextFrame();
   }
 
   function stop() {
     running = false;
+    waiting = null;
     if (stream) stream.getTracks().forEach((t) => t.stop());
     stream = null;
     $("video").srcObject = null;
