@@ -107,7 +107,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mnist", type=Path, help="path to mnist.npz (Keras format)")
     p.add_argument("--letters", type=Path, help="handwritten A-Z letters (.npz with x,y or CSV)")
     p.add_argument("--no-letters", action="store_true", help="ignore letter data; synthesize K")
-    p.add_argument("--epochs", type=int, help=f"default {EPOCHS}, or {INIT_EPOCHS} with --init")
+    p.add_argument(
+        "--epochs", type=int, help=f"default {EPOCHS}, {INIT_EPOCHS} with --init, {FT_EPOCHS} with --fine-tune"
+    )
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--subset", type=int, default=0, help="train on the first N MNIST digits (smoke runs)")
     p.add_argument("--seed", type=int, default=config.SEED)
@@ -127,7 +129,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--label", help="what the --collect photo shows, as in labels.tsv (e.g. '27K4', '12/34')")
     p.add_argument("--samples", type=Path, metavar="DIR", help="sample folder (default: the user data folder's)")
     p.add_argument(
-        "--fine-tune", nargs="?", const="", type=str, metavar="SAMPLES", help="fine-tune the shipped model on samples"
+        "--fine-tune",
+        nargs="?",
+        const="",
+        type=str,
+        metavar="SAMPLES",
+        help="fine-tune the shipped model on samples (default: --samples or the user data folder's)",
     )
     p.add_argument("--replay", type=int, default=FT_REPLAY_DIGITS, help="MNIST digits replayed while fine-tuning")
     args = p.parse_args(argv)

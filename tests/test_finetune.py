@@ -98,3 +98,17 @@ def test_resolve_model_prefers_the_personal_model(personal, tmp_path, monkeypatc
     assert resolve_model(None, use_personal=False) == (None, "")
     assert resolve_model(C.MODEL_TFLITE) == (C.MODEL_TFLITE, "")  # --model always wins
     Classifier(path)  # and it loads
+
+
+def test_personal_eval_splits_each_writer_by_photo():
+    from conftest import SHARED
+
+    from vision.personal_eval import DEV2, writer_folds
+
+    if not (SHARED / DEV2 / "labels.tsv").exists():
+        pytest.skip(f"{SHARED / DEV2} not found")
+    folds = writer_folds(SHARED)
+    held_out = [p for fold, _ in folds for p in fold.test_photos]
+    assert len(held_out) == len(set(held_out)) == 12  # math-solver's 12 photos, each held out once
+    for fold, _ in folds:
+        assert fold.train_photos and not set(fold.train_photos) & set(fold.test_photos)
