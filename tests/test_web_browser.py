@@ -188,23 +188,18 @@ def test_live_page_without_a_camera_says_why(serve, web_page):
     assert web_page.text_content("#placeholder") == web_page.text_content("#error")
 
 
-def _live(pw, clip: Path, url: str, state: str) -> str:
-    """Open the Live page with ``clip`` as the webcam; wait for ``state``; return its text.
-
-    Then the "m" key must switch the entry mode through /api/live/action.
-    """
+@contextlib.contextmanager
+def _live(pw, clip: Path, url: str, state: str):
+    """The Live page with ``clip`` as the webcam, once it shows ``state``; then about:blank."""
     browser = bench.launch(pw, clip)
     try:
         page = browser.new_page()
         page.set_default_timeout(LIVE_WAIT_MS)
         page.goto(url)
         page.wait_for_selector(f"#state[data-state='{state}']")
-        text = page.text_content("#state")
-        assert page.text_content("#mode-name") == "sequential"
-        page.keyboard.press("m")
-        page.wait_for_function("document.getElementById('mode-name').textContent === 'row'", timeout=WAIT_MS)
+        page.set_default_timeout(WAIT_MS)
+        yield page
         page.goto("about:blank")
-        return text
     finally:
         browser.close()
         clip.unlink()  # ~110 MB
@@ -215,8 +210,19 @@ def test_live_page_unlocks_with_the_demo_pin_held_up_card_by_card(serve, pw, tmp
     bench.demo_clip(tmp_path / "demo.y4m", C.DEMO_PIN)
     url = serve(lock) + "/live"
 
-    assert _live(pw, tmp_path / "demo.y4m", url, "granted") == "Access granted: the locker is open"
-    assert Lock.load(lock).failures == 0
+    with _live(pw, tmp_path / "demo.y4m", url, "granted") as page:
+        assert page.text_content("#state") == "Access granted: the locker is open"
+        assert Lock.load(lock).failures == 0
+
+        assert page.text_content("#mode-name") == "sequential"
+        page.keyboard.press("m")  # sent through /api/live/action
+        page.wait_for_function("document.getElementById('mode-name').textContent === 'row'")
+
+        page.click("text=Stop camera")
+        assert page.text_content("#placeholder") == "Camera stopped."
+        frames = page.evaluate("liveStats.frames")
+        page.click("text=Start camera")
+        page.wait_for_function(f"liveStats.frames > {frames + 3}")  # reading again
 
 
 def test_live_page_locks_out_after_a_wrong_pin(serve, pw, tmp_path):
@@ -225,6 +231,7 @@ def test_live_page_locks_out_after_a_wrong_pin(serve, pw, tmp_path):
     bench.demo_clip(tmp_path / "wrong.y4m", WRONG_PIN)
     url = serve(lock) + "/live"
 
-    text = _live(pw, tmp_path / "wrong.y4m", url, "locked_out")
-    assert text.startswith("Locked out: ") and text.endswith(" s left")
-    assert Lock.load(lock).failures == C.LOCKOUT_AFTER_FAILURES
+    with _live(pw, tmp_path / "wrong.y4m", url, "locked_out") as page:
+        text = page.text_content("#state")
+        assert text.startswith("Locked out: ") and text.endswith(" s left")
+        assert Lock.load(lock).failures == C.LOCKOUT_AFTER_FAILURES
