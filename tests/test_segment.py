@@ -113,3 +113,28 @@ def test_polarity_is_decided_where_the_writing_is(rng):
             walls += 1
             assert choose_polarity(to_gray(frame)) == "light"
     assert walls >= 2
+
+
+def _card_edge_frame(rng, labels: str) -> np.ndarray:
+    """A light card on a darker desk, its shadowed rim a thin dark line a character tall right
+    beside the first digit: the rim has paper on one side only."""
+    import cv2
+
+    frame = np.full((480, 640), 95, np.uint8)  # desk
+    frame[:, 200:] = 228  # card
+    cv2.line(frame, (200, 150), (200, 330), 60, 2)  # its shadowed rim
+    for i, c in enumerate(labels):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (40, 80))
+        x = 225 + 70 * i
+        frame[200:280, x : x + 40] = np.minimum(frame[200:280, x : x + 40], 255 - g // 2 - g // 3)
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+
+
+def test_a_card_rim_beside_the_digits_is_no_one_but_a_written_one_is(rng, classifier):
+    from vision.pipeline import read_frame
+
+    for labels in ("72", "717"):
+        result = read_frame(_card_edge_frame(rng, labels), classifier)
+        assert "".join(result.lines).replace(" ", "") == labels

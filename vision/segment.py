@@ -278,6 +278,7 @@ def segment(
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
+    kept = [g for g in kept if not _is_edge(ink, comps, g)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
     crops = _crops(groups, comps, contrast, angle, height, scale)
@@ -547,6 +548,27 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
     skin &= val >= C.SKIN_MIN_VALUE
     around = contrast[y0:y1, x0:x1] < 255 * C.INK_WEAK  # what the ink lies on, not the ink
     return np.count_nonzero(skin & around) >= C.SKIN_SHARE * max(1, np.count_nonzero(around))
+
+
+def _is_edge(ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
+    """Whether a thin upright mark is the edge of something (a card, a sheet, a shadow), not a
+    stroke: a pen stroke has paper on both sides, an edge has paper on one side only.
+
+    ``ink``: uint8, ink dark (``ink_image``). Compares how much darker the mark is than the strips
+    just left and right of its box; a "1" stands out from both, a card's rim from one.
+    """
+    x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
+    w, h = x1 - x0, y1 - y0
+    if w > C.EDGE_MAX_THINNESS * h:
+        return False
+    band = max(C.EDGE_BAND_MIN_PX, w)
+    left, right = ink[y0:y1, max(0, x0 - band) : x0], ink[y0:y1, x1 : x1 + band]
+    if left.size == 0 or right.size == 0:
+        return False
+    own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[group])
+    stroke = float(np.median(ink[y0:y1, x0:x1][own]))
+    sides = sorted((float(np.median(left)) - stroke, float(np.median(right)) - stroke))
+    return sides[1] > 0 and sides[0] < C.EDGE_ONE_SIDED * sides[1]
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
