@@ -192,14 +192,17 @@ def csrf_token(base: str) -> str:
         return json.loads(reply.read())["csrf"]
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up: first decode and first model call
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+def paired_medians(a, b, repeats: int) -> tuple[float, float]:
+    """Median ms of ``a()`` and of ``b()``, called in turns (order alternating) so both see the
+    same load on a shared machine; one warm-up call each first."""
+    a(), b()
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(repeats):
+        for k in (0, 1) if i % 2 == 0 else (1, 0):
+            t0 = time.perf_counter()
+            (a, b)[k]()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def read_round_trips(base: str, classifier, repeats: int) -> list[tuple[str, float, float]]:
@@ -215,8 +218,11 @@ def read_round_trips(base: str, classifier, repeats: int) -> list[tuple[str, flo
         ("/api/read, 400x200 canvas (PNG)", canvas, "image/png"),
     ):
         frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        http = median_ms(lambda d=data, k=kind: post(f"{base}/api/read", d, k, token), repeats)
-        local = median_ms(lambda f=frame: read_frame(f, classifier), repeats)
+        http, local = paired_medians(
+            lambda d=data, k=kind: post(f"{base}/api/read", d, k, token),
+            lambda f=frame: read_frame(f, classifier),
+            repeats,
+        )
         rows.append((what, http, local))
     return rows
 
