@@ -137,7 +137,7 @@
   function nextFrame() {
     if (!running) return;
     if (!$("video").requestVideoFrameCallback) requestAnimationFrame(() => step());
-    else if (shown > taken) setTimeout(step, 0);
+    else if (shown > taken) step();
     else waiting = step;
   }
 
