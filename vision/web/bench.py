@@ -346,6 +346,10 @@ def run(args: argparse.Namespace) -> int:
     from vision.lockstore import Lock
     from vision.web.app import create_app
 
+    missing = _browser_missing(args.chromium)
+    if args.screenshots and missing:
+        print(f"error: --screenshots needs the browser: {missing}", file=sys.stderr)
+        return 2
     classifier = Classifier(args.model)
     repeats = 5 if args.quick else 20
     with tempfile.TemporaryDirectory(prefix="dl-web-bench-") as tmp:
@@ -358,16 +362,15 @@ def run(args: argparse.Namespace) -> int:
             rows = read_round_trips(base, classifier, repeats)
             frames = list(demo_clip_frames())  # what the fake camera plays, one loop
             local_fps = session_fps(classifier, frames, lock)
-            browser_ok = args.chromium.exists() and _has_playwright()
-            live = live_fps(base, clip, 4 if args.quick else 10, args.chromium) if browser_ok else None
-            shots = screenshots(base, args.screenshots, clip, args.chromium) if args.screenshots and browser_ok else []
-    print(format_report(rows, local_fps, live, args.chromium))
+            live = live_fps(base, clip, 4 if args.quick else 10, args.chromium) if not missing else None
+            shots = screenshots(base, args.screenshots, clip, args.chromium) if args.screenshots else []
+    print(format_report(rows, local_fps, live, missing))
     for path in shots:
         print(f"screenshot: {path} ({path.stat().st_size // 1024} KB)")
     return 0
 
 
-def format_report(rows, local_fps: float, live: dict[str, float] | None, chromium: Path) -> str:
+def format_report(rows, local_fps: float, live: dict[str, float] | None, missing: str | None) -> str:
     lines = [
         f"Digit Locker web bench, {time.strftime('%Y-%m-%d')}, {machine()}",
         f"{'measure':<44}{'web':>10}{'in-process':>12}{'ratio':>7}",
@@ -375,8 +378,7 @@ def format_report(rows, local_fps: float, live: dict[str, float] | None, chromiu
     for what, http, local in rows:
         lines.append(f"{what:<44}{http:>8.1f}ms{local:>10.1f}ms{http / local:>7.2f}")
     if live is None:
-        why = f"{chromium} not found" if not chromium.exists() else "playwright not installed"
-        lines.append(f"live page frames/s: skipped ({why})")
+        lines.append(f"live page frames/s: skipped ({missing})")
         return "\n".join(lines)
     fps = live["fps"]
     what = "live page frames/s (30 fps camera, 640x480)"
@@ -391,12 +393,15 @@ def format_report(rows, local_fps: float, live: dict[str, float] | None, chromiu
     return "\n".join(lines)
 
 
-def _has_playwright() -> bool:
+def _browser_missing(chromium: Path) -> str | None:
+    """Why the browser figures cannot be made here, or None."""
+    if not chromium.exists():
+        return f"{chromium} not found"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return False
-    return True
+        return "playwright not installed (requirements-dev.txt)"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
