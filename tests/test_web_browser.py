@@ -213,6 +213,8 @@ def test_live_page_unlocks_with_the_demo_pin_held_up_card_by_card(serve, pw, tmp
     with _live(pw, tmp_path / "demo.y4m", url, "granted") as page:
         assert page.text_content("#state") == "Access granted: the locker is open"
         assert Lock.load(lock).failures == 0
+        assert C.DEMO_PIN not in page.content()  # the page only ever had counts and "*"
+        assert set(page.text_content("#buffer")) <= set("*_\u00a0")
 
         assert page.text_content("#mode-name") == "sequential"
         page.keyboard.press("m")  # sent through /api/live/action
