@@ -109,7 +109,7 @@
       case "granted": return "Access granted: the locker is open";
       case "denied": return "Wrong PIN";
       case "locked_out": return `Locked out: ${retryAfter} s left`;
-      case "disabled": return "Disabled after too many wrong PINs: set a new PIN on the Lock page";
+      case "disabled": return "Disabled after too many wrong PINs: set a new PIN with python recognize_live.py --set-pin";
       case "no_pin": return "No PIN set yet: set one on the Lock page";
       case "locked": return "Locked";
       default: return state;
