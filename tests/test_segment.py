@@ -138,3 +138,29 @@ def test_a_card_rim_beside_the_digits_is_no_one_but_a_written_one_is(rng, classi
     for labels in ("72", "717"):
         result = read_frame(_card_edge_frame(rng, labels), classifier)
         assert "".join(result.lines).replace(" ", "") == labels
+
+
+def _fingertip_frame(rng, labels: str) -> np.ndarray:
+    """Digits on a card with a fingertip over its lower edge: skin, a pale nail, a shadowed rim."""
+    import cv2
+
+    frame = np.full((480, 640, 3), 228, np.uint8)
+    for i, c in enumerate(labels):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (40, 80))
+        x = 220 + 70 * i
+        frame[120:200, x : x + 40] = np.minimum(frame[120:200, x : x + 40], (255 - g // 2 - g // 3)[..., None])
+    cv2.ellipse(
+        frame, (330, 480), (57, 147), 0, 0, 360, (130, 138, 160), -1
+    )  # skin in cool light: too grey for the skin rule
+    cv2.ellipse(frame, (330, 365), (30, 34), 0, 0, 360, (165, 170, 190), -1)  # the nail
+    cv2.ellipse(frame, (330, 480), (60, 150), 0, 215, 325, (60, 70, 90), 7)  # the shadowed rim of the tip
+    return cv2.GaussianBlur(frame, (3, 3), 0)
+
+
+def test_a_fingertip_outline_over_the_paper_is_no_zero(rng, classifier):
+    from vision.pipeline import read_frame
+
+    result = read_frame(_fingertip_frame(rng, "52"), classifier)
+    assert "".join(result.lines).replace(" ", "") == "52"

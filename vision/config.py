@@ -227,8 +227,13 @@ STRUCTURE_REPAIR_MIN_PX = 5  # ...at least: a 2-3 px rule plus its anti-aliased 
 RULE_THICKER_PX = 3  # a straight run this much thicker than the median rule is a stroke lying on it
 STRUCTURE_TOUCH = 0.08  # x char height: a stroke ending this close to a removed rule touches it
 EDGE_MAX_THINNESS = 0.3  # marks at most this wide for their height may be an edge, not a "1"
-EDGE_BAND_MIN_PX = 3  # strips this wide (or the mark's width) beside it are what it lies on
+EDGE_BAND = 0.2  # x the mark's height: the strips beside it (the ring around it) it lies on
+EDGE_BAND_MIN_PX = 3  # ...at least this wide
 EDGE_ONE_SIDED = 0.35  # darker than one side by less than this share of the other: an edge
+OUTLINE_ONE_SIDED = 0.6  # the same for a wider mark, inside its box against around it: a
+# fingertip's outline is half as dark against the nail as against the paper, a 0 as dark against both
+OUTLINE_MIN_INSIDE = 0.3  # ...judged only when what the box holds besides its ink is this share of it
+EDGE_MIN_SAMPLE = 12  # pixels each side needs for the comparison to mean anything
 STRUCTURE_HEIGHT_DROP = 0.8  # characters this much shorter once structure is out: look again at their height
 CELL_EDGE_MIN = 0.6  # x char height: a straight run across the rules this long may be a box's side edge
 CELL_EDGE_REACH_PX = 2  # ...and both its ends within this of a removed rule (it was joined to them)

@@ -551,24 +551,46 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
 
 
 def _is_edge(ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
-    """Whether a thin upright mark is the edge of something (a card, a sheet, a shadow), not a
-    stroke: a pen stroke has paper on both sides, an edge has paper on one side only.
+    """Whether a mark is the edge of something (a card's rim, a sheet's border, the outline of a
+    fingertip over the paper), not a stroke: a pen stroke has paper on both sides, an edge has
+    paper on one side only.
 
-    ``ink``: uint8, ink dark (``ink_image``). Compares how much darker the mark is than the strips
-    just left and right of its box; a "1" stands out from both, a card's rim from one.
+    ``ink``: uint8, ink dark (``ink_image``). A thin upright mark is compared with the strips
+    just left and right of its box, any other with what its box holds besides the ink (a 0's
+    hole, a fingertip's nail) and the ring around its box: a "1" or a "0" stands out from both.
     """
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
     w, h = x1 - x0, y1 - y0
-    if w > C.EDGE_MAX_THINNESS * h:
-        return False
-    band = max(C.EDGE_BAND_MIN_PX, w)
-    left, right = ink[y0:y1, max(0, x0 - band) : x0], ink[y0:y1, x1 : x1 + band]
-    if left.size == 0 or right.size == 0:
-        return False
+    # Wide enough that a printed rule beside a 1 is a minority of its strip.
+    band = max(C.EDGE_BAND_MIN_PX, round(C.EDGE_BAND * h))
     own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[group])
+    if w <= C.EDGE_MAX_THINNESS * h:
+        first, second = ink[y0:y1, max(0, x0 - band) : x0], ink[y0:y1, x1 : x1 + band]
+    else:
+        first, second = _inside_and_around(ink, own, (x0, y0, x1, y1), band)
+        if first.size < C.OUTLINE_MIN_INSIDE * w * h:
+            return False  # a 8's small holes are mostly the blur of its own strokes
+    if first.size < C.EDGE_MIN_SAMPLE or second.size < C.EDGE_MIN_SAMPLE:
+        return False
     stroke = float(np.median(ink[y0:y1, x0:x1][own]))
-    sides = sorted((float(np.median(left)) - stroke, float(np.median(right)) - stroke))
-    return sides[1] > 0 and sides[0] < C.EDGE_ONE_SIDED * sides[1]
+    a, b = float(np.median(first)) - stroke, float(np.median(second)) - stroke
+    if w <= C.EDGE_MAX_THINNESS * h:  # either side may be the desk
+        return max(a, b) > 0 and min(a, b) < C.EDGE_ONE_SIDED * max(a, b)
+    # An outline holds what it outlines, darker than the paper around it: a fingertip. (A shadow's
+    # edge across a digit darkens the ring, not the inside: that digit stays.)
+    return b > 0 and a < C.OUTLINE_ONE_SIDED * b
+
+
+def _inside_and_around(ink: np.ndarray, own: np.ndarray, bounds, band: int) -> tuple[np.ndarray, np.ndarray]:
+    """What a box holds besides the ink and its rim, and a ring ``band`` px wide around the box."""
+    x0, y0, x1, y1 = bounds
+    rim = cv2.dilate(own.view(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    inside = ink[y0:y1, x0:x1][~rim]
+    H, W = ink.shape
+    ox0, oy0, ox1, oy1 = max(0, x0 - band), max(0, y0 - band), min(W, x1 + band), min(H, y1 + band)
+    ring = np.ones((oy1 - oy0, ox1 - ox0), bool)
+    ring[y0 - oy0 : y1 - oy0, x0 - ox0 : x1 - ox0] = False
+    return inside, ink[oy0:oy1, ox0:ox1][ring]
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
