@@ -558,39 +558,47 @@ def _is_edge(ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
     ``ink``: uint8, ink dark (``ink_image``). A thin upright mark is compared with the strips
     just left and right of its box, any other with what its box holds besides the ink (a 0's
     hole, a fingertip's nail) and the ring around its box: a "1" or a "0" stands out from both.
+    Means in OpenCV, not medians: this runs on every candidate of every frame.
     """
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
     w, h = x1 - x0, y1 - y0
-    # Wide enough that a printed rule beside a 1 is a minority of its strip.
-    band = max(C.EDGE_BAND_MIN_PX, round(C.EDGE_BAND * h))
-    own = np.isin(comps.labels[y0:y1, x0:x1], comps.ids[group])
-    if w <= C.EDGE_MAX_THINNESS * h:
-        first, second = ink[y0:y1, max(0, x0 - band) : x0], ink[y0:y1, x1 : x1 + band]
+    H, W = ink.shape
+    band = max(C.EDGE_BAND_MIN_PX, round(C.EDGE_BAND * h))  # a rule beside a 1 is a minority of it
+    labels, crop = comps.labels[y0:y1, x0:x1], ink[y0:y1, x0:x1]
+    if len(group) == 1:
+        own = cv2.compare(labels, int(comps.ids[group[0]]), cv2.CMP_EQ)
     else:
-        first, second = _inside_and_around(ink, own, (x0, y0, x1, y1), band)
-        if first.size < C.OUTLINE_MIN_INSIDE * w * h:
-            return False  # a 8's small holes are mostly the blur of its own strokes
-    if first.size < C.EDGE_MIN_SAMPLE or second.size < C.EDGE_MIN_SAMPLE:
-        return False
-    stroke = float(np.median(ink[y0:y1, x0:x1][own]))
-    a, b = float(np.median(first)) - stroke, float(np.median(second)) - stroke
-    if w <= C.EDGE_MAX_THINNESS * h:  # either side may be the desk
+        own = np.isin(labels, comps.ids[group]).view(np.uint8) * np.uint8(255)
+    stroke = _grey_median(crop, own)
+    if w <= C.EDGE_MAX_THINNESS * h:
+        if x0 - band < 0 or x1 + band > W:
+            return False
+        a = _grey_median(ink[y0:y1, x0 - band : x0]) - stroke
+        b = _grey_median(ink[y0:y1, x1 : x1 + band]) - stroke
         return max(a, b) > 0 and min(a, b) < C.EDGE_ONE_SIDED * max(a, b)
+    inside = cv2.bitwise_not(cv2.dilate(own, _RIM))  # what the box holds besides its ink's rim
+    n_inside = cv2.countNonZero(inside)
+    if n_inside < C.OUTLINE_MIN_INSIDE * w * h:
+        return False  # a 8's small holes are mostly the blur of its own strokes
+    ox0, oy0, ox1, oy1 = max(0, x0 - band), max(0, y0 - band), min(W, x1 + band), min(H, y1 + band)
+    if (ox1 - ox0) * (oy1 - oy0) - w * h < C.EDGE_MIN_SAMPLE:
+        return False
+    ring = np.full((oy1 - oy0, ox1 - ox0), 255, np.uint8)
+    ring[y0 - oy0 : y1 - oy0, x0 - ox0 : x1 - ox0] = 0
+    a = _grey_median(crop, inside) - stroke
+    b = _grey_median(ink[oy0:oy1, ox0:ox1], ring) - stroke
     # An outline holds what it outlines, darker than the paper around it: a fingertip. (A shadow's
     # edge across a digit darkens the ring, not the inside: that digit stays.)
     return b > 0 and a < C.OUTLINE_ONE_SIDED * b
 
 
-def _inside_and_around(ink: np.ndarray, own: np.ndarray, bounds, band: int) -> tuple[np.ndarray, np.ndarray]:
-    """What a box holds besides the ink and its rim, and a ring ``band`` px wide around the box."""
-    x0, y0, x1, y1 = bounds
-    rim = cv2.dilate(own.view(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    inside = ink[y0:y1, x0:x1][~rim]
-    H, W = ink.shape
-    ox0, oy0, ox1, oy1 = max(0, x0 - band), max(0, y0 - band), min(W, x1 + band), min(H, y1 + band)
-    ring = np.ones((oy1 - oy0, ox1 - ox0), bool)
-    ring[y0 - oy0 : y1 - oy0, x0 - ox0 : x1 - ox0] = False
-    return inside, ink[oy0:oy1, ox0:ox1][ring]
+_RIM = np.ones((5, 5), np.uint8)  # the anti-aliased rim around strokes, left out of "inside"
+
+
+def _grey_median(image: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Median of a uint8 image (where ``mask`` is set) from its histogram: one OpenCV pass."""
+    hist = cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel().cumsum()
+    return float(np.searchsorted(hist, hist[-1] / 2)) if hist[-1] else 0.0
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
