@@ -232,8 +232,14 @@ EDGE_BAND_MIN_PX = 3  # ...at least this wide
 EDGE_ONE_SIDED = 0.35  # darker than one side by less than this share of the other: an edge
 OUTLINE_ONE_SIDED = 0.6  # the same for a wider mark, inside its box against around it: a
 # fingertip's outline is half as dark against the nail as against the paper, a 0 as dark against both
+OUTLINE_SATURATION_GAIN = 10.0  # ...and its inside this much more saturated (of 255) than the ring: skin, not a shadow
 OUTLINE_MIN_INSIDE = 0.3  # ...judged only when what the box holds besides its ink is this share of it
 EDGE_MIN_SAMPLE = 12  # pixels each side needs for the comparison to mean anything
+TEXTURE_BAND = 0.3  # x the candidate's height: the strips around it, one of which must be clean paper
+TEXTURE_RING_INK = 0.1  # ...ink covering more of a strip: that side is crowded
+TEXTURE_SIDES = 2  # crowded on this many of the 4 sides: a mark of a texture (wood grain), not writing
+DESK_SHARE = 0.6  # ...and lying on something darker than this share of the paper: not the page
+PAPER_PERCENTILE = 90  # the paper's level in a frame: this percentile of its ink image
 STRUCTURE_HEIGHT_DROP = 0.8  # characters this much shorter once structure is out: look again at their height
 CELL_EDGE_MIN = 0.6  # x char height: a straight run across the rules this long may be a box's side edge
 CELL_EDGE_REACH_PX = 2  # ...and both its ends within this of a removed rule (it was joined to them)

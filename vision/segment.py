@@ -278,7 +278,8 @@ def segment(
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
-    kept = [g for g in kept if not _is_edge(ink, comps, g)]
+    paper = _paper_level(ink)
+    kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _in_texture(ink, comps, g, paper)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
     crops = _crops(groups, comps, contrast, angle, height, scale)
@@ -550,15 +551,16 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
     return np.count_nonzero(skin & around) >= C.SKIN_SHARE * max(1, np.count_nonzero(around))
 
 
-def _is_edge(ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
+def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
     """Whether a mark is the edge of something (a card's rim, a sheet's border, the outline of a
     fingertip over the paper), not a stroke: a pen stroke has paper on both sides, an edge has
     paper on one side only.
 
-    ``ink``: uint8, ink dark (``ink_image``). A thin upright mark is compared with the strips
-    just left and right of its box, any other with what its box holds besides the ink (a 0's
-    hole, a fingertip's nail) and the ring around its box: a "1" or a "0" stands out from both.
-    Means in OpenCV, not medians: this runs on every candidate of every frame.
+    ``frame``: BGR at processing size, ``ink``: uint8, ink dark (``ink_image``). A thin upright
+    mark is compared with the strips just left and right of its box, any other with what its box
+    holds besides the ink (a 0's hole, a fingertip's nail) and the ring around its box: a "1" or
+    a "0" stands out from both.
+    Medians from OpenCV histograms: this runs on every candidate of every frame.
     """
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
     w, h = x1 - x0, y1 - y0
@@ -587,9 +589,45 @@ def _is_edge(ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
     ring[y0 - oy0 : y1 - oy0, x0 - ox0 : x1 - ox0] = 0
     a = _grey_median(crop, inside) - stroke
     b = _grey_median(ink[oy0:oy1, ox0:ox1], ring) - stroke
-    # An outline holds what it outlines, darker than the paper around it: a fingertip. (A shadow's
-    # edge across a digit darkens the ring, not the inside: that digit stays.)
-    return b > 0 and a < C.OUTLINE_ONE_SIDED * b
+    # An outline holds what it outlines, darker than the paper around it and more colourful: a
+    # fingertip. A shadow's edge across a digit darkens part of its box too, but leaves the
+    # paper's colour: that digit stays.
+    if not (b > 0 and a < C.OUTLINE_ONE_SIDED * b) or frame.ndim != 3:
+        return False
+    sat_inside = cv2.mean(cv2.cvtColor(frame[y0:y1, x0:x1, :3], cv2.COLOR_BGR2HSV_FULL), mask=inside)[1]
+    sat_ring = cv2.mean(cv2.cvtColor(frame[oy0:oy1, ox0:ox1, :3], cv2.COLOR_BGR2HSV_FULL), mask=ring)[1]
+    return sat_inside > sat_ring + C.OUTLINE_SATURATION_GAIN
+
+
+def _paper_level(ink: np.ndarray) -> float:
+    """How bright the paper is in ``ink`` (uint8, ink dark): a high percentile of a thumbnail."""
+    small = _probe(ink)
+    return float(np.percentile(small, C.PAPER_PERCENTILE))
+
+
+def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: float) -> bool:
+    """Whether a candidate is one mark of a texture (wood grain, carpet) around the page rather
+    than writing: writing stands on paper with at most its neighbours in the row beside it; a
+    texture's marks are crowded by more marks on most sides, on something darker than the paper.
+    Judged by how much of each strip above, below, left and right of the box is ink of any
+    component, and by what those strips lie on."""
+    x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
+    band = max(C.EDGE_BAND_MIN_PX, round(C.TEXTURE_BAND * (y1 - y0)))
+    labels = comps.labels
+    H, W = labels.shape
+    if x0 < band or y0 < band or x1 + band > W or y1 + band > H:
+        return False
+    sides = (
+        labels[y0 - band : y0, x0:x1],
+        labels[y1 : y1 + band, x0:x1],
+        labels[y0:y1, x0 - band : x0],
+        labels[y0:y1, x1 : x1 + band],
+    )
+    crowded = sum(cv2.countNonZero(side) > C.TEXTURE_RING_INK * side.size for side in sides)
+    if crowded < C.TEXTURE_SIDES:
+        return False
+    around = ink[y0 - band : y1 + band, x0 - band : x1 + band]
+    return _grey_median(around) < C.DESK_SHARE * paper
 
 
 _RIM = np.ones((5, 5), np.uint8)  # the anti-aliased rim around strokes, left out of "inside"
