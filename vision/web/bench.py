@@ -248,7 +248,8 @@ LIVE_SAMPLES = "[liveStats.ms, liveStats.encodeMs, liveStats.roundTripMs]"
 
 def live_fps(base: str, clip: Path, seconds: float, chromium: Path) -> dict[str, float]:
     """Frames/s the Live page got read over ``seconds`` after warm-up, and the medians of one
-    frame's server read, its capture + JPEG encode in the page, and its HTTP round trip (ms)."""
+    frame's server read, how long the page waited for its JPEG (taken while the previous frame
+    was read), and its HTTP round trip (ms)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -387,7 +388,8 @@ def format_report(rows, local_fps: float, live: dict[str, float] | None, missing
         "web: median HTTP round trip (photo, canvas); frames/s read end to end in Chromium (live).\n"
         "in-process: read_frame alone on the same image; LiveSession.step alone on the same frames.\n"
         f"live: {fps / CLIP_FPS:.0%} of the camera's frames read (target: 25 frames/s); medians a frame: "
-        f"capture + JPEG in the page {live['encode']:.1f} ms, HTTP round trip {live['round_trip']:.1f} ms, "
+        f"waiting for the JPEG in the page (taken during the previous read) {live['encode']:.1f} ms, "
+        f"HTTP round trip {live['round_trip']:.1f} ms, "
         f"of which the server's read {live['server']:.1f} ms."
     )
     return "\n".join(lines)

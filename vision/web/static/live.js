@@ -1,7 +1,8 @@
 // Live: webcam frames -> 640 px wide JPEG -> POST /api/live/frame, one request in flight at a
-// time. The next frame is taken only after the reply (a slow read drops the frames in between,
-// never queues them), and key actions are sent between frames, so the session's times never go
-// backwards. The server masks every reading: boxes come back as "*" (or "?"), the buffer as a
+// time. While a frame is being read, the next camera frame is taken and encoded, and it is sent
+// the moment the reply comes: at most one frame waits, a newer one is never queued behind it
+// (a slow read drops the frames in between). Key actions are sent between frames, and a frame
+// taken before an action is dropped, so the session's times never go backwards. The server masks every reading: boxes come back as "*" (or "?"), the buffer as a
 // count, so nothing here ever knows a typed character.
 "use strict";
 
@@ -104,6 +105,8 @@
   function stop() {
     running = false;
     waiting = null;
+    waitingNext = null;
+    ready = null;
     if (stream) stream.getTracks().forEach((t) => t.stop());
     stream = null;
     $("video").srcObject = null;
@@ -116,13 +119,20 @@
   let shown = 0;
   let taken = 0; // the frame number last sent
   let waiting = null; // step() waiting for a frame newer than the one taken
+  let waitingNext = null; // prepare() waiting for a frame newer than the one taken
+  let ready = null; // Promise of the next frame, taken while the previous one was being read
 
   function watchFrames() {
     const video = $("video");
     if (!video.requestVideoFrameCallback) return;
     const tick = (_, meta) => {
       shown = meta.presentedFrames;
-      if (waiting && shown > taken) {
+      if (waitingNext && shown > taken) {
+        const go = waitingNext;
+        waitingNext = null;
+        go();
+      }
+      if (waiting && (ready || shown > taken)) {
         const go = waiting;
         waiting = null;
         go();
@@ -136,9 +146,20 @@
   // the same picture is never read twice, and no time is lost waiting when a read was slow.
   function nextFrame() {
     if (!running) return;
-    if (!$("video").requestVideoFrameCallback) requestAnimationFrame(() => step());
+    if (ready) step(); // taken while the last one was read: send it now
+    else if (!$("video").requestVideoFrameCallback) requestAnimationFrame(() => step());
     else if (shown > taken) step();
     else waiting = step;
+  }
+
+  // Take the next frame as soon as the camera has a new one, while the current one is read.
+  function prepare() {
+    if (!$("video").requestVideoFrameCallback) return; // no frame numbers: take it after the reply
+    const go = () => {
+      if (running) ready = capture();
+    };
+    if (shown > taken) go();
+    else waitingNext = go;
   }
 
   function capture() {
@@ -158,11 +179,18 @@
   async function step() {
     if (!running) return;
     try {
-      while (actions.length) await sendAction(actions.shift());
+      if (actions.length) {
+        ready = null; // taken before the action: its time would go backwards
+        waitingNext = null;
+        while (actions.length) await sendAction(actions.shift());
+      }
       const t0 = performance.now();
-      const shot = await capture();
+      const pending = ready;
+      ready = null;
+      const shot = await (pending || capture());
       const t1 = performance.now();
       if (shot && running) {
+        prepare();
         const url = `/api/live/frame?session=${encodeURIComponent(session)}&t=${shot.t.toFixed(4)}`;
         const reply = await api(url, { body: shot.blob, headers: { "Content-Type": "image/jpeg" }, quiet: true });
         clearError("/api/live/frame");
