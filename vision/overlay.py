@@ -37,7 +37,6 @@ HELP_KEYS: tuple[tuple[str, str], ...] = (
     ("Esc", "leave teaching, else quit"),
     ("q", "quit"),
 )
-HELP_LINES: tuple[str, ...] = tuple(f"{key:<11}{what}" for key, what in HELP_KEYS)  # monospace use
 HINT = "r reset  Bksp delete  Enter submit  m mode  p polarity  d debug  s snap  c teach  h help  q quit"
 HINT_SHORT = "h help  q quit"  # when HINT cannot fit the frame's width even at the smallest scale
 

@@ -41,11 +41,6 @@ class Segmentation:
     split_patches: np.ndarray = field(default_factory=lambda: np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8))
     too_wide: tuple[bool, ...] = ()  # per crop: wider than one character, kept only if cut
 
-    @property
-    def mask(self) -> np.ndarray:
-        """The ink mask, for the debug view: built only when asked for (it costs a full-frame pass)."""
-        return self.make_mask()
-
 
 def _check_frame(frame: np.ndarray) -> None:
     """ValueError unless ``frame`` is a uint8 gray, BGR or BGRA image large enough to read."""

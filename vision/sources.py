@@ -419,7 +419,6 @@ class CameraReader:
         self.index = index
         self.retry_s = retry_s
         self.stall_s = stall_s
-        self.frames_read = 0
         self.frames_dropped = 0
         self._cap = capture
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=1)
@@ -463,7 +462,6 @@ class CameraReader:
             self._reading_since = None
         if not ok or frame is None or np.asarray(frame).size == 0:
             return None
-        self.frames_read += 1
         return frame
 
     def _put_newest(self, frame: np.ndarray) -> None:
