@@ -40,7 +40,7 @@ MNIST_FILENAME = "mnist.npz"
 IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 DEFAULT_FPS = 30.0  # frames/s assumed when a camera or video does not report a usable rate
 IMAGE_FPS = 1.0  # nominal frames/s of still images, so a viewer paces them slowly
-MIN_IMAGE_SIDE = 8  # pixels; smaller images cannot hold a readable character
+MIN_IMAGE_SIDE = 8  # pixels; a smaller image or frame cannot hold a readable character (decode and segment)
 CAMERA_RETRY_S = 3.0  # seconds a camera may deliver nothing before it counts as lost
 CAMERA_RETRY_INTERVAL_S = 0.02  # pause between failed reads, so a dead device does not spin a core
 CAMERA_POLL_S = 0.05  # consumer wake-up period to notice a stopped or failed reader
@@ -163,7 +163,6 @@ DEMO_SWAY_DEG = 1.5  # slow sway of a held card, degrees
 # --- Segmentation (vision/segment.py) and row layout (vision/layout.py) ------------------
 # Sizes are shares of the processed frame's shorter side, or multiples of the median
 # character height found, never fixed pixel counts: the same rules serve 320x240 and 4032x3024.
-MIN_FRAME_SIDE = 8  # pixels; smaller frames cannot hold a readable character
 MAX_PROCESS_SIDE = 1280  # photos are read at most this large: a 10x10 sheet still has 20 px digits
 SMALL_CHAR_PX = 14  # ...unless their writing comes out shorter than this (px) at that size:
 SMALL_TARGET_PX = 24  # ...then they are read again at the size that makes it this tall,

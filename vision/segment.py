@@ -46,7 +46,7 @@ def _check_frame(frame: np.ndarray) -> None:
     """ValueError unless ``frame`` is a uint8 gray, BGR or BGRA image large enough to read."""
     if frame.dtype != np.uint8:
         raise ValueError(f"frame must be uint8, got {frame.dtype}")
-    if frame.ndim < 2 or min(frame.shape[:2]) < C.MIN_FRAME_SIDE:
+    if frame.ndim < 2 or min(frame.shape[:2]) < C.MIN_IMAGE_SIDE:
         raise ValueError(f"frame too small to hold a character: shape {frame.shape}")
     if frame.ndim > 3 or (frame.ndim == 3 and frame.shape[2] not in (1, 3, 4)):
         raise ValueError(f"frame must be HxW or HxWx3, got shape {frame.shape}")
