@@ -209,14 +209,14 @@ def _quiet_libraries(verbose: bool) -> None:
 
 def set_pin(args: argparse.Namespace) -> int:
     """Ask for the PIN twice (hidden on a terminal, from stdin otherwise) and store its hash."""
-    from vision.lockstore import Lock, LockConfigError, WeakPinError, validate_pin
+    from vision.lockstore import Lock, LockConfigError, WeakPinError, normalize_pin, validate_pin
     from vision.lockstore import default_config_path as default_path
 
     path = args.config or default_path()
     try:
         lock = Lock.load(path)  # a corrupt file stops us here, before it could be replaced
         first = validate_pin(_secret("New PIN (4-8 of 0-9 and K): "))
-        second = _secret("Repeat the PIN: ").replace("k", "K")
+        second = normalize_pin(_secret("Repeat the PIN: "))
         if not hmac.compare_digest(first.encode(), second.encode()):
             return _fail(ValueError("the two PINs differ; nothing was changed"), 2)
         lock.set_pin(first)

@@ -81,6 +81,11 @@ class Verdict(StrEnum):
 # --- PIN rules and hashing -------------------------------------------------------------------
 
 
+def normalize_pin(pin: str) -> str:
+    """``pin`` as stored and compared: a typed lower-case ``k`` is the recognizer's ``K``."""
+    return pin.replace("k", "K")
+
+
 def validate_pin(pin: str) -> str:
     """Return ``pin`` normalised (``k`` -> ``K``) or raise WeakPinError.
 
@@ -89,7 +94,7 @@ def validate_pin(pin: str) -> str:
     """
     if not isinstance(pin, str):
         raise WeakPinError("PIN must be text")
-    pin = pin.replace("k", "K")
+    pin = normalize_pin(pin)
     lo, hi = config.PIN_MIN_LENGTH, config.PIN_MAX_LENGTH
     if not lo <= len(pin) <= hi:
         raise WeakPinError(f"PIN must have {lo} to {hi} characters, not {len(pin)}")
@@ -584,7 +589,7 @@ class Lock:
             disabled=failures >= config.DISABLE_AFTER_FAILURES,
         )
         self._write(real, self._state)
-        pin = str(pin).replace("k", "K")
+        pin = normalize_pin(str(pin))
         if hmac.compare_digest(before.kdf.derive(pin, before.salt), before.digest):
             self._write(real, self._after_success(before, pin))
             log.info("PIN accepted")
