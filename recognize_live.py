@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from vision import config as C
+from vision import config
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--source",
         default="0",
-        help=f"camera index (0-{C.MAX_CAMERA_INDEX}), video, image (PNG, JPEG, GIF, BMP, WebP, TIFF), "
+        help=f"camera index (0-{config.MAX_CAMERA_INDEX}), video, image (PNG, JPEG, GIF, BMP, WebP, TIFF), "
         'folder, or "demo"; an existing file or folder wins over a camera index, so a folder named '
         "2024 is read (default 0)",
     )
@@ -81,16 +81,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--json", action="store_true", help="print one JSON object per processed frame")
     p.add_argument(
         "--max-frames",
-        type=_count(0, int, C.MAX_FRAMES_OPTION),
+        type=_count(0, int, config.MAX_FRAMES_OPTION),
         default=0,
         help="stop after N frames (0: until the end)",
     )
     p.add_argument(
         "--max-pixels",
-        type=_count(C.MIN_PIXELS_LIMIT, int, C.MAX_PIXELS_CEILING),
-        default=C.MAX_IMAGE_PIXELS,
+        type=_count(config.MIN_PIXELS_LIMIT, int, config.MAX_PIXELS_CEILING),
+        default=config.MAX_IMAGE_PIXELS,
         help="refuse images and video frames with more pixels, read from the header before decoding "
-        f"(default {C.MAX_IMAGE_PIXELS})",
+        f"(default {config.MAX_IMAGE_PIXELS})",
     )
     p.add_argument(
         "--model",
@@ -103,9 +103,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mode", default="sequential", choices=("sequential", "row"), help="PIN entry mode")
     p.add_argument(
         "--hold",
-        type=_count(0.0, float, C.MAX_HOLD_S),
-        default=C.PIN_HOLD_S,
-        help=f"seconds a character must hold (0-{C.MAX_HOLD_S:g})",
+        type=_count(0.0, float, config.MAX_HOLD_S),
+        default=config.PIN_HOLD_S,
+        help=f"seconds a character must hold (0-{config.MAX_HOLD_S:g})",
     )
     p.add_argument("--config", type=Path, help="lock file (default: user config folder)")
     p.add_argument("--set-pin", action="store_true", help="store a new PIN and exit")
@@ -198,7 +198,7 @@ def _quiet_libraries(verbose: bool) -> None:
     if not verbose:
         # Qt (OpenCV's window) reads this when the first window opens: without it, each window
         # prints "QFontDatabase: Cannot find font directory" twice. A rule the user set wins.
-        os.environ.setdefault("QT_LOGGING_RULES", C.QT_QUIET_LOGGING_RULES)
+        os.environ.setdefault("QT_LOGGING_RULES", config.QT_QUIET_LOGGING_RULES)
         import cv2
 
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -320,7 +320,7 @@ def make_session(args: argparse.Namespace, kind: str, classifier) -> LiveSession
 
     choice = choose_lock(kind == "demo", args.config, args.mode, args.hold)
     if choice.note:
-        print(f"{choice.note}; set your own with `{C.SET_PIN_COMMAND}`", file=sys.stderr)
+        print(f"{choice.note}; set your own with `{config.SET_PIN_COMMAND}`", file=sys.stderr)
     screen_note = DEMO_SCREEN_NOTE if choice.demo else ""
     return LiveSession(classifier, choice.entry, args.polarity, demo_note=screen_note, snapshot_dir=args.snapshots)
 

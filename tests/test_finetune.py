@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import train_model
-from vision import config as C
+from vision import config
 from vision.classifier import Classifier, personal_model_path, resolve_model
 from vision.data import sha256_file
 from vision.samples import collect_image, save_samples
@@ -48,7 +48,7 @@ def _collect(mnist, classifier, scenes: int, seed: int):
 
 def _accuracy(model_path, samples) -> float:
     probs = Classifier(model_path).probabilities(np.stack([s.patch for s in samples]))
-    return float(np.mean([C.CLASSES[int(np.argmax(p))] == s.char for p, s in zip(probs, samples)]))
+    return float(np.mean([config.CLASSES[int(np.argmax(p))] == s.char for p, s in zip(probs, samples)]))
 
 
 @pytest.fixture(scope="module")
@@ -68,22 +68,22 @@ def test_fine_tune_improves_the_owners_held_out_writing(personal, mnist, classif
     out, n = personal
     assert n >= 250  # a few hundred samples made it through collection
     held_out = _collect(mnist, classifier, HELD_OUT_SCENES, seed=99)
-    before = _accuracy(C.MODEL_TFLITE, held_out)
-    after = _accuracy(out / C.MODEL_TFLITE.name, held_out)
+    before = _accuracy(config.MODEL_TFLITE, held_out)
+    after = _accuracy(out / config.MODEL_TFLITE.name, held_out)
     assert 1 - after <= (2 / 3) * (1 - before), (before, after)  # at least a third of the errors gone
     assert before < 0.95  # the style really is hard for the shipped model
 
 
 def test_model_card_says_what_it_learned_from(personal):
     out, n = personal
-    card = json.loads((out / C.MODEL_CARD.name).read_text())
+    card = json.loads((out / config.MODEL_CARD.name).read_text())
     ft = card["fine_tune"]
     assert ft["samples"] == n and sum(ft["per_class"].values()) == n
-    assert ft["base_model"]["sha256"] == sha256_file(C.MODEL_KERAS)
+    assert ft["base_model"]["sha256"] == sha256_file(config.MODEL_KERAS)
     assert ft["held_out_after"]["count"] == ft["held_out_before"]["count"] > 0
     assert set(ft["held_out_after"]["per_class_errors"]) == set(ft["held_out_per_class"])
     assert card["evaluation"]["mnist_accuracy"] > 0.97  # a short run on a small replay still reads MNIST
-    assert (out / C.MODEL_KERAS.name).is_file() and (out / C.MODEL_TFLITE.name).is_file()
+    assert (out / config.MODEL_KERAS.name).is_file() and (out / config.MODEL_TFLITE.name).is_file()
 
 
 def test_resolve_model_prefers_the_personal_model(personal, tmp_path, monkeypatch):
@@ -96,7 +96,7 @@ def test_resolve_model_prefers_the_personal_model(personal, tmp_path, monkeypatc
     path, note = resolve_model(None)
     assert path == target and note == f"using your personal model {target} (fine-tuned on {n} samples)"
     assert resolve_model(None, use_personal=False) == (None, "")
-    assert resolve_model(C.MODEL_TFLITE) == (C.MODEL_TFLITE, "")  # --model always wins
+    assert resolve_model(config.MODEL_TFLITE) == (config.MODEL_TFLITE, "")  # --model always wins
     Classifier(path)  # and it loads
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.marks import is_bracket, stroke_shape
 from vision.preprocess import to_mnist
 
@@ -32,7 +32,7 @@ def test_a_slash_leans_like_one():
 
 def test_a_tall_bent_stroke_is_a_bracket_but_not_at_the_text_height():
     patch = _bracket()
-    assert stroke_shape(patch).bow >= C.BRACKET_BOW
+    assert stroke_shape(patch).bow >= config.BRACKET_BOW
     assert is_bracket(patch, height_ratio=1.5)
     assert not is_bracket(patch, height_ratio=1.0)  # as tall as the digits: a bent 1 stays a 1
 

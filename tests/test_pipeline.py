@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vision import config as C
+from vision import config
 from vision.data import clutter_patches
 from vision.evaluate import score_folder, score_synthetic, summarize
 from vision.pipeline import _read_rows, live_side, read_frame
@@ -36,8 +36,8 @@ def test_generated_scenes_of_mnist_digits(classifier, mnist):
 
 def test_clutter_is_rejected_not_read(classifier):
     probs = classifier.probabilities(clutter_patches(200, seed=99))
-    chars = probs[:, : C.NUM_CLASSES].max(axis=1)
-    assert np.mean(probs[:, C.REJECT_INDEX] > chars) >= 0.9
+    chars = probs[:, : config.NUM_CLASSES].max(axis=1)
+    assert np.mean(probs[:, config.REJECT_INDEX] > chars) >= 0.9
 
 
 def test_one_batched_model_call_per_frame(real_photos):
@@ -48,7 +48,7 @@ def test_one_batched_model_call_per_frame(real_photos):
     class Counting:
         def probabilities(self, patches):
             calls.append(len(patches))
-            out = np.zeros((len(patches), C.NUM_OUTPUTS), np.float32)
+            out = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
             out[:, 1] = 1.0
             return out
 
@@ -69,12 +69,12 @@ def _result(char_height: float) -> FrameResult:
 def test_live_side_reads_big_characters_at_a_whole_fraction_of_the_frame():
     assert live_side((480, 640, 3), None) == 640  # first frame: full detail
     assert live_side((480, 640, 3), _result(0.0)) == 640  # nothing read last time: full detail
-    assert live_side((480, 640, 3), _result(C.LIVE_CHAR_HEIGHT * 1.5)) == 640  # halving would be too small
-    assert live_side((480, 640, 3), _result(C.LIVE_CHAR_HEIGHT * 2.2)) == 320
-    assert live_side((480, 640, 3), _result(C.LIVE_CHAR_HEIGHT * 9)) == C.LIVE_MIN_SIDE  # never below
-    assert live_side((720, 1280, 3), None) == C.LIVE_PROCESS_SIDE
-    assert live_side((720, 1280, 3), _result(C.LIVE_CHAR_HEIGHT * 3.5)) == 1280 // 3
-    assert live_side((1080, 1920, 3), _result(C.LIVE_CHAR_HEIGHT * 2)) == C.LIVE_PROCESS_SIDE
+    assert live_side((480, 640, 3), _result(config.LIVE_CHAR_HEIGHT * 1.5)) == 640  # halving would be too small
+    assert live_side((480, 640, 3), _result(config.LIVE_CHAR_HEIGHT * 2.2)) == 320
+    assert live_side((480, 640, 3), _result(config.LIVE_CHAR_HEIGHT * 9)) == config.LIVE_MIN_SIDE  # never below
+    assert live_side((720, 1280, 3), None) == config.LIVE_PROCESS_SIDE
+    assert live_side((720, 1280, 3), _result(config.LIVE_CHAR_HEIGHT * 3.5)) == 1280 // 3
+    assert live_side((1080, 1920, 3), _result(config.LIVE_CHAR_HEIGHT * 2)) == config.LIVE_PROCESS_SIDE
 
 
 def test_photos_read_at_the_live_size_read_as_well(classifier, real_photos):
@@ -87,7 +87,7 @@ def test_photos_read_at_the_live_size_read_as_well(classifier, real_photos):
     edits = chars = smaller = 0
     for row in read_labels(real_photos):
         image = read_image(real_photos / row["file"])
-        first = read_frame(image, classifier, max_side=C.LIVE_PROCESS_SIDE)
+        first = read_frame(image, classifier, max_side=config.LIVE_PROCESS_SIDE)
         side = live_side(image.shape, first)
         second = read_frame(image, classifier, max_side=side)
         assert second.process_side == side
@@ -115,7 +115,7 @@ def test_a_short_mark_alone_on_its_line_is_not_a_character():
     """The sliver of a hard shadow's edge reads as a confident "1": on a line of its own and
     shorter than the characters around, it is dropped; a full-height lone character is kept."""
     row = [Box(100 + 40 * i, 100, 25, 40) for i in range(3)]
-    probs = np.zeros((5, C.NUM_OUTPUTS), np.float32)
+    probs = np.zeros((5, config.NUM_OUTPUTS), np.float32)
     probs[:, 1] = 1.0
     seg = _segmentation([*row, Box(200, 300, 6, 18), Box(200, 400, 12, 38)], char_height=40.0)
     _, lines, _ = _read_rows(seg, probs)
@@ -188,4 +188,4 @@ def test_each_detection_carries_the_patch_and_probabilities_it_was_read_from(car
     again = model.probabilities(result.detection_patches)
     np.testing.assert_allclose(again, result.probabilities, atol=1e-5)
     for d, p in zip(result.detections, result.probabilities):
-        assert abs(float(p[: C.NUM_CLASSES].max()) - d.confidence) < 1e-5
+        assert abs(float(p[: config.NUM_CLASSES].max()) - d.confidence) < 1e-5

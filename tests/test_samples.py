@@ -16,7 +16,7 @@ import pytest
 from conftest import SHARED, one_error_line
 
 import train_model
-from vision import config as C
+from vision import config
 from vision.samples import (
     MIN_PER_CLASS,
     SAMPLES_JSON,
@@ -42,9 +42,9 @@ def _photo(name: str):
 
 def _assert_patches_are_what_the_model_read(classifier, samples):
     """Each stored patch is the one the model saw for its box: it reads back as the reading did."""
-    probs = classifier.probabilities(np.stack([s.patch for s in samples]))[:, : C.NUM_CLASSES]
+    probs = classifier.probabilities(np.stack([s.patch for s in samples]))[:, : config.NUM_CLASSES]
     for s, p in zip(samples, probs):
-        assert C.CLASSES[int(np.argmax(p))] == s.read or s.read == C.REJECT_CHAR
+        assert config.CLASSES[int(np.argmax(p))] == s.read or s.read == config.REJECT_CHAR
         assert float(p.max()) == pytest.approx(s.confidence, abs=1e-5)
 
 
@@ -146,7 +146,7 @@ def test_fine_tune_refusals_are_one_line_and_exit_2(tmp_path, capsys):
     (bad / "3" / "broken.png").write_bytes(b"\x89PNG not really")
     assert "cannot read sample image" in _refusal(capsys, "--fine-tune", bad, "--out", tmp_path / "o")
     good = _store(tmp_path / "good", {"4": 3})
-    assert "shipped models/" in _refusal(capsys, "--fine-tune", good, "--out", C.MODELS_DIR)
+    assert "shipped models/" in _refusal(capsys, "--fine-tune", good, "--out", config.MODELS_DIR)
 
 
 def test_collect_refusals_are_one_line_and_exit_2(tmp_path, capsys):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from vision import config as C
+from vision import config
 from vision.scenes import (
     Scene,
     demo_frames,
@@ -198,7 +198,7 @@ def test_accepts_mnist_shaped_glyphs():
     assert all(c.box.h > 3 * c.box.w for c in scene.chars)
 
 
-@pytest.mark.parametrize("char", C.CLASSES)
+@pytest.mark.parametrize("char", config.CLASSES)
 def test_hershey_glyph_is_a_cropped_white_on_black_char(char):
     rng = np.random.default_rng(0)
     for size in (28, 64):
@@ -224,16 +224,16 @@ def test_hershey_glyph_varies_and_rejects_other_chars():
 
 
 def test_demo_pin_is_not_trivial():
-    pin = C.DEMO_PIN
-    assert all(ch in C.CLASSES for ch in pin) and len(set(pin)) > 1
+    pin = config.DEMO_PIN
+    assert all(ch in config.CLASSES for ch in pin) and len(set(pin)) > 1
     digits = [int(ch) for ch in pin if ch.isdigit()]
     steps = {b - a for a, b in itertools.pairwise(digits)}
     assert not (len(digits) == len(pin) and len(steps) == 1)
 
 
-@pytest.mark.parametrize("pin", [C.DEMO_PIN, "1123"])
+@pytest.mark.parametrize("pin", [config.DEMO_PIN, "1123"])
 def test_demo_schedule_shows_each_char_then_the_row(pin):
-    schedule = demo_schedule(pin, C.DEMO_FPS)
+    schedule = demo_schedule(pin, config.DEMO_FPS)
     assert schedule[0][0] == 0
     assert all(a[1] == b[0] for a, b in itertools.pairwise(schedule))  # back to back
     assert all(end > start for start, end, _ in schedule)
@@ -243,9 +243,9 @@ def test_demo_schedule_shows_each_char_then_the_row(pin):
     assert all(a == "" or b == "" for a, b in itertools.pairwise(texts))  # a gap between shows
     for start, end, text in schedule:
         if len(text) == 1:
-            assert end - start == pytest.approx(C.DEMO_CARD_HOLD_S * C.DEMO_FPS, abs=1)
+            assert end - start == pytest.approx(config.DEMO_CARD_HOLD_S * config.DEMO_FPS, abs=1)
         elif text:
-            assert end - start == pytest.approx(C.DEMO_ROW_HOLD_S * C.DEMO_FPS, abs=1)
+            assert end - start == pytest.approx(config.DEMO_ROW_HOLD_S * config.DEMO_FPS, abs=1)
 
 
 @pytest.mark.parametrize("size", [(320, 240), (640, 480)])

@@ -5,15 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.scenes import hershey_glyph
 from vision.split import best_guess, choose, cut_columns, part_ranges, too_wide_to_keep
 
 
 def _probs(char: int | None, p: float = 0.99) -> np.ndarray:
     """Probabilities for one patch: ``char`` (a class index) at ``p``, or "not a character"."""
-    out = np.full(C.NUM_OUTPUTS, (1 - p) / (C.NUM_OUTPUTS - 1), np.float32)
-    out[C.REJECT_INDEX if char is None else char] = p
+    out = np.full(config.NUM_OUTPUTS, (1 - p) / (config.NUM_OUTPUTS - 1), np.float32)
+    out[config.REJECT_INDEX if char is None else char] = p
     return out
 
 
@@ -38,9 +38,9 @@ def test_no_cut_leaves_a_sliver_as_a_character():
 def test_a_crop_wide_as_two_characters_is_cut_at_its_best_guess():
     """Two bold digits run into each other read as no character as a whole: wider than
     SPLIT_WIDE, the crop is cut at its best cut even when one part is doubtful."""
-    assert too_wide_to_keep(_probs(None, 0.9), width=C.SPLIT_WIDE + 0.1)
-    assert not too_wide_to_keep(_probs(0, 0.9), width=C.SPLIT_WIDE + 0.1)  # a wide 0 stays whole
-    assert too_wide_to_keep(_probs(0, 0.9), width=C.SPLIT_GUESS_WIDTH + 0.1)
+    assert too_wide_to_keep(_probs(None, 0.9), width=config.SPLIT_WIDE + 0.1)
+    assert not too_wide_to_keep(_probs(0, 0.9), width=config.SPLIT_WIDE + 0.1)  # a wide 0 stays whole
+    assert too_wide_to_keep(_probs(0, 0.9), width=config.SPLIT_GUESS_WIDTH + 0.1)
     options = [np.stack([_probs(6, 0.6), _probs(1, 0.7)]), np.stack([_probs(7, 0.95), _probs(1, 0.8)])]
     assert best_guess(options) == 1
     assert best_guess([np.stack([_probs(None), _probs(1, 0.6)])]) is None  # nothing sure in it: grain, a scribble

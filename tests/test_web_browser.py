@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from vision import config as C
+from vision import config
 from vision.lockstore import Lock
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -90,7 +90,7 @@ def _label(name: str) -> str:
 
 def _lock_with_pin(path: Path, failures: int = 0) -> Path:
     lock = Lock.load(path)
-    lock.set_pin(C.DEMO_PIN)
+    lock.set_pin(config.DEMO_PIN)
     for _ in range(failures):  # wrong tries as another process would make them
         lock.check("1111", time.time())
     return path
@@ -116,7 +116,7 @@ def test_photo_page_boxes_and_reads_a_real_photo(serve, web_page):
 
 def test_photo_page_unlocks_with_a_photo_of_the_pin(serve, web_page, tmp_path):
     photo = tmp_path / "pin.jpg"
-    cv2.imwrite(str(photo), bench.scene_photo(C.DEMO_PIN, 960, char_height=150))
+    cv2.imwrite(str(photo), bench.scene_photo(config.DEMO_PIN, 960, char_height=150))
     web_page.goto(serve(_lock_with_pin(tmp_path / "lock.json")) + "/photo")
     web_page.set_input_files("#file", str(photo))
     web_page.wait_for_selector("#photo[data-boxes]")
@@ -145,7 +145,7 @@ def test_draw_page_reads_two_digits_drawn_with_the_mouse(serve, web_page):
     web_page.wait_for_function("document.querySelectorAll('.char-card').length === 2")
     assert web_page.text_content("#rows") == "47"
     # each character: the 11 classes and the "not a character" score
-    assert web_page.locator(".char-card").first.locator(".bars li").count() == C.NUM_CLASSES + 1
+    assert web_page.locator(".char-card").first.locator(".bars li").count() == config.NUM_CLASSES + 1
 
     web_page.click("text=Undo")  # the 7 is one stroke
     web_page.wait_for_function("document.getElementById('rows').textContent === '4'")
@@ -207,13 +207,13 @@ def _live(pw, clip: Path, url: str, state: str):
 
 def test_live_page_unlocks_with_the_demo_pin_held_up_card_by_card(serve, pw, tmp_path):
     lock = _lock_with_pin(tmp_path / "lock.json")
-    bench.demo_clip(tmp_path / "demo.y4m", C.DEMO_PIN)
+    bench.demo_clip(tmp_path / "demo.y4m", config.DEMO_PIN)
     url = serve(lock) + "/live"
 
     with _live(pw, tmp_path / "demo.y4m", url, "granted") as page:
         assert page.text_content("#state") == "Access granted: the locker is open"
         assert Lock.load(lock).failures == 0
-        assert C.DEMO_PIN not in page.content()  # the page only ever had counts and "*"
+        assert config.DEMO_PIN not in page.content()  # the page only ever had counts and "*"
         assert set(page.text_content("#buffer")) <= set("*_\u00a0")
 
         assert page.text_content("#mode-name") == "sequential"
@@ -228,7 +228,7 @@ def test_live_page_unlocks_with_the_demo_pin_held_up_card_by_card(serve, pw, tmp
 
 
 def test_live_page_locks_out_after_a_wrong_pin(serve, pw, tmp_path):
-    failures = C.LOCKOUT_AFTER_FAILURES - 1  # so the clip's one wrong PIN starts the lockout
+    failures = config.LOCKOUT_AFTER_FAILURES - 1  # so the clip's one wrong PIN starts the lockout
     lock = _lock_with_pin(tmp_path / "lock.json", failures)
     bench.demo_clip(tmp_path / "wrong.y4m", WRONG_PIN)
     url = serve(lock) + "/live"
@@ -236,4 +236,4 @@ def test_live_page_locks_out_after_a_wrong_pin(serve, pw, tmp_path):
     with _live(pw, tmp_path / "wrong.y4m", url, "locked_out") as page:
         text = page.text_content("#state")
         assert text.startswith("Locked out: ") and text.endswith(" s left")
-        assert Lock.load(lock).failures == C.LOCKOUT_AFTER_FAILURES
+        assert Lock.load(lock).failures == config.LOCKOUT_AFTER_FAILURES

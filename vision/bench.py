@@ -39,7 +39,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.entry import PinEntry
 from vision.evaluate import read_labels
 from vision.lockstore import Lock
@@ -49,7 +49,7 @@ from vision.scenes import hershey_glyph, render_scene
 from vision.sources import read_image
 from vision.types import FrameResult
 
-ROOT = C.PACKAGE_DIR.parent
+ROOT = config.PACKAGE_DIR.parent
 DATA = Path(os.environ.get("DIGIT_LOCKER_DATA", ROOT.parent / "shared" / "datasets"))
 DEFAULT_PHOTOS = DATA / "real_photos_dev"
 DEFAULT_PAGES = DATA / "real_photos_dev2"  # structured paper: the photos that cost most to read
@@ -104,7 +104,7 @@ class PredictReference:
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         if len(patches) == 0:  # such projects skip predict when no contour survived
-            return np.zeros((0, C.NUM_OUTPUTS), np.float32)
+            return np.zeros((0, config.NUM_OUTPUTS), np.float32)
         x = patches.astype(np.float32)[..., None]
         return np.asarray(self.model.predict(x, verbose=0), np.float32)
 
@@ -117,7 +117,7 @@ def make_frames(size: tuple[int, int], n_chars: int, count: int, seed: int = SEE
     rng = np.random.default_rng([seed, size[0], size[1], n_chars])
     frames = []
     for _ in range(count):
-        labels = [C.CLASSES[i] for i in rng.integers(0, C.NUM_CLASSES, n_chars)]
+        labels = [config.CLASSES[i] for i in rng.integers(0, config.NUM_CLASSES, n_chars)]
         glyphs = [hershey_glyph(c, rng) for c in labels]
         frames.append(render_scene(glyphs, labels, rng, size=size, **SCENE_STYLE).frame)
     return frames
@@ -144,7 +144,7 @@ def live_step(
     t0 = time.perf_counter()
     result = read_frame(frame, classifier, "auto", index, max_side=live_side(frame.shape, last))
     t1 = time.perf_counter()
-    locker.update(result.detections, result.lines, index / C.DEMO_FPS)
+    locker.update(result.detections, result.lines, index / config.DEMO_FPS)
     t2 = time.perf_counter()
     draw(frame, result.detections, Hud())
     t3 = time.perf_counter()
@@ -274,7 +274,7 @@ def make_patches(n: int, seed: int = SEED) -> np.ndarray:
     from vision.preprocess import to_mnist
 
     rng = np.random.default_rng(seed)
-    return np.stack([to_mnist(hershey_glyph(C.CLASSES[i % C.NUM_CLASSES], rng)) for i in range(n)])
+    return np.stack([to_mnist(hershey_glyph(config.CLASSES[i % config.NUM_CLASSES], rng)) for i in range(n)])
 
 
 def cold_start(model: Path, backend: str, runs: int) -> dict:
@@ -552,7 +552,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m vision.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--model", type=Path, default=C.MODEL_TFLITE, help="LiteRT model (default: the shipped one)")
+    p.add_argument("--model", type=Path, default=config.MODEL_TFLITE, help="LiteRT model (default: the shipped one)")
     p.add_argument(
         "--keras-model", type=Path, help="Keras twin for the reference (default: --model with the .keras suffix)"
     )

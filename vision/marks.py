@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision import config as C
+from vision import config
 
-_GRID = np.mgrid[0 : C.PATCH_SIZE, 0 : C.PATCH_SIZE].astype(np.float64)  # (y, x) of every patch pixel
+_GRID = np.mgrid[0 : config.PATCH_SIZE, 0 : config.PATCH_SIZE].astype(np.float64)  # (y, x) of every patch pixel
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _bow(ink: np.ndarray, dx: np.ndarray, dy: np.ndarray, theta: float) -> float
 def is_bracket(patch: np.ndarray, height_ratio: float) -> bool:
     """Whether a crop read as a digit is a bracket: a thin bent stroke standing at least
     BRACKET_TALL times as tall as the text's characters (``height_ratio``)."""
-    if height_ratio < C.BRACKET_TALL:
+    if height_ratio < config.BRACKET_TALL:
         return False
     shape = stroke_shape(patch)
-    return shape.elongation >= C.BRACKET_ELONGATION and shape.bow >= C.BRACKET_BOW
+    return shape.elongation >= config.BRACKET_ELONGATION and shape.bow >= config.BRACKET_BOW

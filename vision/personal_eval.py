@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vision import config as C
+from vision import config
 
-DEFAULT_DATA = C.PACKAGE_DIR.parent.parent / "shared" / "datasets"
+DEFAULT_DATA = config.PACKAGE_DIR.parent.parent / "shared" / "datasets"
 DEV, DEV2 = "real_photos_dev", "real_photos_dev2"
 MULTI_PHOTO = {"math-solver (simepavlic)": (DEV2, "simepavlic/math-solver")}  # writer -> (set, repo)
 SINGLE_PHOTO = {  # writer -> (set, its one photo); TGtony's three scans are three writers
@@ -90,7 +90,7 @@ def fine_tune(store: Path, out: Path, args: argparse.Namespace) -> dict:
         code = train_model.main(argv)
     if code != 0:
         raise RuntimeError(f"fine-tuning {store} failed (exit {code}): {log.getvalue()[-300:]}")
-    return json.loads((out / C.MODEL_CARD.name).read_text())
+    return json.loads((out / config.MODEL_CARD.name).read_text())
 
 
 def _store(samples, folder: Path) -> tuple[dict[str, int], dict[str, int]]:
@@ -137,7 +137,7 @@ def _class_errors(samples, shipped, personal) -> dict[str, str]:
 
 def _read(classifier, x: np.ndarray) -> np.ndarray:
     probs = classifier.probabilities(x)
-    return np.array([C.CLASSES[i] if i < C.NUM_CLASSES else "-" for i in np.argmax(probs, axis=1)])
+    return np.array([config.CLASSES[i] if i < config.NUM_CLASSES else "-" for i in np.argmax(probs, axis=1)])
 
 
 def run_fold(fold: Fold, folder: Path, rows: dict, work: Path, shipped, args) -> tuple[Fold, dict | None]:
@@ -153,7 +153,7 @@ def run_fold(fold: Fold, folder: Path, rows: dict, work: Path, shipped, args) ->
         fold.class_errors = _class_errors(held, shipped, shipped)
         return fold, None
     card = fine_tune(store, work / "model", args)
-    personal = Classifier(work / "model" / C.MODEL_TFLITE.name)
+    personal = Classifier(work / "model" / config.MODEL_TFLITE.name)
     fold.personal, _ = _reading(folder, rows, fold.test_photos, personal)
     fold.class_errors = _class_errors(held, shipped, personal)
     return fold, card
@@ -207,7 +207,7 @@ def evaluate_all(args: argparse.Namespace, work: Path) -> dict:
     samples = _collect(args.data / DEV2, list(_rows(args.data / DEV2)), shipped)
     kept, left = _store(samples, pooled_store)
     card = fine_tune(pooled_store, work / "pooled" / "model", args)
-    pooled = checks(card, work / "pooled" / "model" / C.MODEL_TFLITE.name, args.data, shipped)
+    pooled = checks(card, work / "pooled" / "model" / config.MODEL_TFLITE.name, args.data, shipped)
     pooled.update(per_class=kept, left_out=left)
     fold_checks = [
         None if c is None else {"mnist": c["evaluation"]["mnist_accuracy"], "k_recall": c["evaluation"]["k_recall"]}

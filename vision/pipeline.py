@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.layout import gaps_before, group_rows, marks_between
 from vision.marks import is_bracket
 from vision.segment import Segmentation, segment
@@ -28,7 +28,7 @@ def read_frame(
     classifier: ProbabilityModel,
     polarity: str = "auto",
     index: int = 0,
-    max_side: int = C.MAX_PROCESS_SIDE,
+    max_side: int = config.MAX_PROCESS_SIDE,
 ) -> FrameResult:
     """Read every handwritten character of a BGR frame, rows top to bottom, left to right.
 
@@ -60,7 +60,7 @@ def read_frame(
         timings_ms=timings,
         char_height=seg.char_height if detections else 0.0,
         process_side=min(max(frame.shape[:2]), max_side),
-        probabilities=np.asarray(probs, np.float32).reshape(-1, C.NUM_OUTPUTS)[np.asarray(order, np.intp)],
+        probabilities=np.asarray(probs, np.float32).reshape(-1, config.NUM_OUTPUTS)[np.asarray(order, np.intp)],
         detection_patches=seg.patches[np.asarray(order, np.intp)],
     )
 
@@ -70,12 +70,12 @@ def _side_for_small_writing(shape: tuple[int, ...], seg: Segmentation, max_side:
     (a sticky note in a 12-megapixel photo), else 0. Live frames (read smaller than photos)
     never pay for it."""
     side = max(shape[:2])
-    if not seg.boxes or side <= max_side or max_side < C.MAX_PROCESS_SIDE:
+    if not seg.boxes or side <= max_side or max_side < config.MAX_PROCESS_SIDE:
         return 0
     processed = seg.char_height * max_side / side
-    if processed >= C.SMALL_CHAR_PX:
+    if processed >= config.SMALL_CHAR_PX:
         return 0
-    return min(side, C.SMALL_MAX_SIDE, int(max_side * C.SMALL_TARGET_PX / max(processed, 1.0)))
+    return min(side, config.SMALL_MAX_SIDE, int(max_side * config.SMALL_TARGET_PX / max(processed, 1.0)))
 
 
 def live_side(frame_shape: tuple[int, ...], last: FrameResult | None) -> int:
@@ -88,10 +88,10 @@ def live_side(frame_shape: tuple[int, ...], last: FrameResult | None) -> int:
     next is read at full detail again, so a card moved away is found on the following frame.
     """
     side = max(frame_shape[:2])
-    full = min(side, C.LIVE_PROCESS_SIDE)
+    full = min(side, config.LIVE_PROCESS_SIDE)
     if last is None or last.char_height <= 0:
         return full
-    k = min(int(last.char_height // C.LIVE_CHAR_HEIGHT), side // C.LIVE_MIN_SIDE)
+    k = min(int(last.char_height // config.LIVE_CHAR_HEIGHT), side // config.LIVE_MIN_SIDE)
     return min(full, side // k) if k >= 2 else full
 
 
@@ -145,7 +145,7 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
     return [
         i
         for i, box in enumerate(seg.boxes)
-        if C.CLASSES[best[i]] in C.BRACKET_LOOKALIKES and is_bracket(seg.patches[i], box.h / height)
+        if config.CLASSES[best[i]] in config.BRACKET_LOOKALIKES and is_bracket(seg.patches[i], box.h / height)
     ]
 
 
@@ -155,14 +155,14 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     Also returns, per detection, the index of its row in ``probs``."""
     if len(probs) == 0:
         return [], [], []
-    chars = probs[:, : C.NUM_CLASSES]
+    chars = probs[:, : config.NUM_CLASSES]
     # Python lists from here: per-character numpy scalar access costs more than the maths.
     conf = chars.max(axis=1).tolist()
     best = np.argmax(chars, axis=1).tolist()
-    reject = probs[:, C.REJECT_INDEX].tolist()
+    reject = probs[:, config.REJECT_INDEX].tolist()
     for i in _brackets(seg, best):
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
-    keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= C.DROP_CONFIDENCE]
+    keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= config.DROP_CONFIDENCE]
     if not keep:
         return [], [], []
     boxes = [seg.boxes[i] for i in keep]
@@ -174,9 +174,9 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     lines: list[str] = []
     order: list[int] = []
     for row in group_rows(centers, extents, seg.char_height, seg.angle):
-        if all(conf[keep[k]] < C.CONFIDENCE_THRESHOLD for k in row):
+        if all(conf[keep[k]] < config.CONFIDENCE_THRESHOLD for k in row):
             continue  # nothing in it is surely a character: a smudge or a finger, not a line of text
-        if len(row) == 1 and boxes[row[0]].h < C.LONE_MIN_HEIGHT * seg.char_height:
+        if len(row) == 1 and boxes[row[0]].h < config.LONE_MIN_HEIGHT * seg.char_height:
             continue  # a short mark on a line of its own: the sliver of a shadow's edge, not a "1"
         gaps = gaps_before(centers, extents, row, seg.char_height, seg.angle)
         parted = marks_between(centers, row, marks, seg.char_height, seg.angle)
@@ -184,7 +184,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         text = []
         for col, (k, gap) in enumerate(zip(row, gaps)):
             i = keep[k]
-            char = C.CLASSES[best[i]] if conf[i] >= C.CONFIDENCE_THRESHOLD else C.REJECT_CHAR
+            char = config.CLASSES[best[i]] if conf[i] >= config.CONFIDENCE_THRESHOLD else config.REJECT_CHAR
             detections.append(Detection(char, conf[i], boxes[k], len(lines), col, gap))
             order.append(i)
             text.append((" " if gap else "") + char)

@@ -27,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.preprocess import to_mnist
 from vision.snapshots import encode_png, private_dir, write_private
 from vision.types import Box, Detection
@@ -106,7 +106,7 @@ def align(pairs: Sequence[Pair], label: str, source: str, collected: Collected |
     """Keep the characters of a reading that line up with ``label`` without doubt (module doc)."""
     out = collected or Collected(source)
     want = label_rows(label)
-    if any(c not in C.CLASSES for row in want for g in row for c in g):
+    if any(c not in config.CLASSES for row in want for g in row for c in g):
         raise SampleError(f"{source}: label {label!r} has characters outside 0-9 and K")
     read_rows: dict[int, list[Pair]] = {}
     for pair in pairs:
@@ -247,8 +247,8 @@ def private_parents(folder: Path) -> None:
             break
         missing.append(parent)
     for parent in reversed(missing):
-        parent.mkdir(mode=C.SNAPSHOT_DIR_MODE, exist_ok=True)
-        parent.chmod(C.SNAPSHOT_DIR_MODE)
+        parent.mkdir(mode=config.SNAPSHOT_DIR_MODE, exist_ok=True)
+        parent.chmod(config.SNAPSHOT_DIR_MODE)
 
 
 def _stem(s: Sample) -> str:
@@ -302,7 +302,7 @@ def load_samples(folder: Path, min_per_class: int = MIN_PER_CLASS) -> tuple[np.n
     if not folder.is_dir():
         raise SampleError(f"no sample folder at {folder}")
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    unknown = [c for c in classes if c not in C.CLASSES]
+    unknown = [c for c in classes if c not in config.CLASSES]
     if unknown:
         raise SampleError(f"{folder}: unknown class folders {', '.join(unknown)} (expected 0-9 and K)")
     xs, ys, names = [], [], []
@@ -315,7 +315,7 @@ def load_samples(folder: Path, min_per_class: int = MIN_PER_CLASS) -> tuple[np.n
             )
         for p in files:
             xs.append(normalize(_read_gray(p)))
-            ys.append(C.CLASSES.index(c))
+            ys.append(config.CLASSES.index(c))
             names.append(f"{c}/{p.name}")
     if not xs:
         raise SampleError(f"{folder}: no samples (expected images in class folders 0-9 and K)")
@@ -340,11 +340,11 @@ def normalize(gray: np.ndarray) -> np.ndarray:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if float(np.median(border)) > 127:
         gray = 255 - gray
-    if gray.shape == (C.PATCH_SIZE, C.PATCH_SIZE):
+    if gray.shape == (config.PATCH_SIZE, config.PATCH_SIZE):
         return gray
     level, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     return to_mnist(np.where(gray > level, gray, 0).astype(np.uint8))
 
 
 def class_counts(y: np.ndarray) -> dict[str, int]:
-    return {C.CLASSES[c]: int(np.sum(y == c)) for c in range(C.NUM_CLASSES) if np.any(y == c)}
+    return {config.CLASSES[c]: int(np.sum(y == c)) for c in range(config.NUM_CLASSES) if np.any(y == c)}

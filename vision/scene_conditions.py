@@ -29,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.evaluate import SyntheticScore, add_scene_score
 from vision.scenes import (
     OPERATORS,
@@ -166,7 +166,7 @@ def render_condition(name: str, glyphs: Sequence[np.ndarray], labels: Sequence[s
     """A scene of condition ``name`` (one of CONDITIONS) with the glyphs written in it.
 
     glyphs: uint8 white-on-black images, one per label (MNIST digits or ``hershey_glyph``).
-    labels: chars of C.CLASSES; for "operators" also OPERATORS, whose glyphs must be drawn at the
+    labels: chars of config.CLASSES; for "operators" also OPERATORS, whose glyphs must be drawn at the
     digits' scale (``hershey_glyph(op, rng, size)`` with ``size`` the digits' height). Without any,
     "operators" writes its own between the numbers. The truth holds the digits only.
     """
@@ -174,7 +174,7 @@ def render_condition(name: str, glyphs: Sequence[np.ndarray], labels: Sequence[s
         raise ValueError(f"unknown condition {name!r}; conditions are {CONDITIONS}")
     if len(glyphs) != len(labels) or not labels:
         raise ValueError(f"need one glyph per label and at least one: {len(glyphs)} glyphs, {len(labels)} labels")
-    allowed = set(C.CLASSES) | (set(OPERATORS) if name == "operators" else set())
+    allowed = set(config.CLASSES) | (set(OPERATORS) if name == "operators" else set())
     if not set(labels) <= allowed:
         raise ValueError(f"labels {''.join(labels)!r} hold chars outside {''.join(sorted(allowed))}")
     if all(c in OPERATORS for c in labels):

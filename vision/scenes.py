@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.types import Box
 
 POLARITIES = ("dark", "light")
@@ -133,7 +133,7 @@ class SceneStyle:
     """
 
     row_lengths: tuple[int, ...] | None = None  # chars per row; None: as even as ``rows`` allows
-    row_pitch: float = C.SCENE_ROW_PITCH  # char heights from one row to the next
+    row_pitch: float = config.SCENE_ROW_PITCH  # char heights from one row to the next
     lefts: Callable[[np.ndarray], np.ndarray] | None = None
     heights: tuple[float, ...] | None = None  # each glyph's height / char height: a minus is short
     on_baseline: bool = False  # glyph bottoms on one line per row, as on ruled paper, not centres
@@ -217,8 +217,8 @@ def _check_scene_args(glyphs, labels, size, rows, polarity, tilt_deg, style=None
         raise ValueError(f"frame size {size} is too small")
     if rows is not None and (rows < 1 or (labels and rows > len(labels))):
         raise ValueError(f"rows={rows} does not fit {len(labels)} chars")
-    if abs(tilt_deg) > C.SCENE_MAX_TILT_DEG:
-        raise ValueError(f"tilt {tilt_deg} beyond +-{C.SCENE_MAX_TILT_DEG} degrees")
+    if abs(tilt_deg) > config.SCENE_MAX_TILT_DEG:
+        raise ValueError(f"tilt {tilt_deg} beyond +-{config.SCENE_MAX_TILT_DEG} degrees")
     if style is not None:
         _check_style(style, len(labels), size, rows)
 
@@ -298,7 +298,7 @@ def _gaps_from_lefts(lefts: np.ndarray, widths: np.ndarray, counts: Sequence[int
 
 def _fit_scale(block_w: float, block_h: float, tilt: float, size: tuple[int, int]) -> float:
     """Largest char height (px) at which the tilted block fits inside the frame's margins."""
-    avail_w, avail_h = (s * (1 - 2 * C.SCENE_MARGIN_FRACTION) for s in size)
+    avail_w, avail_h = (s * (1 - 2 * config.SCENE_MARGIN_FRACTION) for s in size)
     c, s = abs(math.cos(tilt)), abs(math.sin(tilt))
     return min(avail_w / (block_w * c + block_h * s), avail_h / (block_w * s + block_h * c))
 
@@ -306,17 +306,17 @@ def _fit_scale(block_w: float, block_h: float, tilt: float, size: tuple[int, int
 def _layout(glyphs, labels, rng, size, rows, tilt_deg, char_height, curve, style=_PLAIN):
     """([(slot, glyph scaled to frame size, 3x3 glyph->page transform)] in reading order,
     page pixels per char height, the block's centre in page pixels)."""
-    wanted = char_height or C.SCENE_CHAR_HEIGHT_FRACTION * size[1]
+    wanted = char_height or config.SCENE_CHAR_HEIGHT_FRACTION * size[1]
     if not glyphs:
         return [], float(wanted), np.array(size, np.float64) / 2
     crops = [_crop_ink(g) for g in glyphs]
     n, tilt = len(crops), math.radians(tilt_deg)
-    heights = 1 + rng.uniform(-C.SCENE_SIZE_JITTER, C.SCENE_SIZE_JITTER, n)
+    heights = 1 + rng.uniform(-config.SCENE_SIZE_JITTER, config.SCENE_SIZE_JITTER, n)
     if style.heights is not None:
         heights = heights * np.asarray(style.heights, np.float64)
     widths = np.array([c.shape[1] / c.shape[0] for c in crops]) * heights
-    gaps = rng.uniform(*C.SCENE_GAP_RANGE, n)
-    sag = curve * C.SCENE_CURVE_MAX_SAG * rng.choice((-1.0, 1.0))
+    gaps = rng.uniform(*config.SCENE_GAP_RANGE, n)
+    sag = curve * config.SCENE_CURVE_MAX_SAG * rng.choice((-1.0, 1.0))
     shifts = None
     if style.lefts is not None:
         gaps, shifts = _gaps_from_lefts(np.asarray(style.lefts(widths), np.float64), widths, style.row_lengths)
@@ -341,7 +341,7 @@ def _block_centre(bw: float, bh: float, tilt: float, size, rng) -> np.ndarray:
     """Random centre (px) for a bw x bh block tilted by ``tilt`` that keeps it inside the margins."""
     c, s = abs(math.cos(tilt)), abs(math.sin(tilt))
     ext = np.array([bw * c + bh * s, bw * s + bh * c])
-    free = np.maximum(np.array(size) * (1 - 2 * C.SCENE_MARGIN_FRACTION) - ext, 0)
+    free = np.maximum(np.array(size) * (1 - 2 * config.SCENE_MARGIN_FRACTION) - ext, 0)
     return np.array(size) / 2 + rng.uniform(-0.5, 0.5, 2) * free
 
 
@@ -371,7 +371,7 @@ def _perspective(size: tuple[int, int], strength: float, rng) -> np.ndarray:
     w, h = size
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     inward = np.float32([[1, 1], [-1, 1], [-1, -1], [1, -1]])
-    shift = rng.uniform(0, 1, (4, 2)) * strength * C.SCENE_PERSPECTIVE_MAX_SHIFT * np.float32(size)
+    shift = rng.uniform(0, 1, (4, 2)) * strength * config.SCENE_PERSPECTIVE_MAX_SHIFT * np.float32(size)
     return cv2.getPerspectiveTransform(src, (src + inward * shift).astype(np.float32))
 
 
@@ -394,7 +394,7 @@ def _ink_box(origin: tuple[int, int], alpha: np.ndarray) -> Box:
     """Tight box (frame pixels) of the pixels holding more than SCENE_INK_THRESHOLD of a stroke."""
     if alpha.size == 0:
         return Box(origin[0], origin[1], 0, 0)
-    x, y, w, h = cv2.boundingRect((alpha > C.SCENE_INK_THRESHOLD).astype(np.uint8))
+    x, y, w, h = cv2.boundingRect((alpha > config.SCENE_INK_THRESHOLD).astype(np.uint8))
     return Box(origin[0] + x, origin[1] + y, w, h)
 
 
@@ -458,13 +458,13 @@ def _illumination(size: tuple[int, int], gradient: float, rng) -> np.ndarray:
     ramp = np.cos(theta) * xs / (gw - 1) + np.sin(theta) * ys / (gh - 1)
     ramp = ((ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)).astype(np.float32)
     field = cv2.resize(1 - 0.45 * gradient * ramp, (w, h), interpolation=cv2.INTER_LINEAR)
-    if gradient > C.SCENE_SHADOW_GRADIENT:
+    if gradient > config.SCENE_SHADOW_GRADIENT:
         band = np.zeros((h, w), np.uint8)
         x_top, x_bottom = rng.uniform(0, w, 2)
         thick = rng.uniform(0.15, 0.35) * w
         quad = np.int32([[x_top, 0], [x_top + thick, 0], [x_bottom + thick, h], [x_bottom, h]])
         cv2.fillPoly(band, [quad], 255, cv2.LINE_AA)
-        field *= 1 - (C.SCENE_SHADOW_DEPTH * gradient / 255) * band.astype(np.float32)
+        field *= 1 - (config.SCENE_SHADOW_DEPTH * gradient / 255) * band.astype(np.float32)
     return field
 
 
@@ -581,7 +581,7 @@ def _draw_page_distractors(frame, boxes, placed, tilt, homography, polarity, rng
     """Ruled lines, a page edge and specks on float32 ``frame``, all clear of the chars' boxes."""
     size = (frame.shape[1], frame.shape[0])
     char_h = float(np.median([g.shape[0] for _, g, _ in placed])) if placed else size[1] / 8
-    keep_out = _keep_out(boxes, C.SCENE_DISTRACTOR_CLEARANCE * char_h)
+    keep_out = _keep_out(boxes, config.SCENE_DISTRACTOR_CLEARANCE * char_h)
     line_mask = np.zeros(frame.shape[:2], np.uint8)
     thickness = max(1, round(size[1] / 400))
     for p1, p2 in _ruled_lines(size, placed, tilt, homography, char_h):
@@ -604,7 +604,7 @@ def _ruled_lines(size, placed, tilt: float, homography, char_h: float) -> list[t
     origin = np.mean(first_row, axis=0) if first_row else np.array([w / 2, h / 2])
     along = np.array([math.cos(tilt), -math.sin(tilt)])
     normal = np.array([math.sin(tilt), math.cos(tilt)])
-    pitch, far = C.SCENE_ROW_PITCH * char_h, 2 * (w + h)
+    pitch, far = config.SCENE_ROW_PITCH * char_h, 2 * (w + h)
     segments = []
     for k in range(-int(math.hypot(w, h) / pitch) - 1, int(math.hypot(w, h) / pitch) + 1):
         mid = origin + normal * (k + 0.5) * pitch
@@ -711,14 +711,14 @@ def hershey_glyph(char: str, rng: np.random.Generator, size: int = 64) -> np.nda
     as in a ``size``-pixel-tall line of digits and keeps its own size, so a minus is a short dash:
     its height over ``size`` is its height relative to the digits beside it.
     """
-    if char not in C.CLASSES and char not in OPERATORS:
-        raise ValueError(f"no glyph for {char!r}; classes are {C.CLASSES}, operators {OPERATORS}")
+    if char not in config.CLASSES and char not in OPERATORS:
+        raise ValueError(f"no glyph for {char!r}; classes are {config.CLASSES}, operators {OPERATORS}")
     font = int(rng.choice(_GLYPH_FONTS))
-    thickness = max(1, round(size * rng.uniform(*C.GLYPH_THICKNESS_RANGE)))
+    thickness = max(1, round(size * rng.uniform(*config.GLYPH_THICKNESS_RANGE)))
     # Hershey zeros are slashed, unlike handwritten ones: draw a letter O, narrowed to a digit's
     # width.
     canvas = _draw_hershey("O" if char == "0" else char, font, thickness, size)
-    canvas = _roughen(canvas, rng, size, C.GLYPH_ZERO_WIDTH if char == "0" else 1.0)
+    canvas = _roughen(canvas, rng, size, config.GLYPH_ZERO_WIDTH if char == "0" else 1.0)
     x, y, w, h = cv2.boundingRect((canvas > 25).astype(np.uint8))
     crop = canvas[y : y + h, x : x + w]
     if char in OPERATORS:
@@ -754,20 +754,20 @@ def _thin_to(canvas: np.ndarray, thickness: int) -> np.ndarray:
 def _roughen(canvas: np.ndarray, rng, size: int, x_scale: float = 1.0) -> np.ndarray:
     """Narrow, slant, turn and elastically warp a uint8 glyph canvas: a hand, not a printer."""
     side = canvas.shape[0]
-    shear = rng.uniform(-C.GLYPH_SHEAR_RANGE, C.GLYPH_SHEAR_RANGE)
-    turn = cv2.getRotationMatrix2D((side / 2, side / 2), rng.uniform(-1, 1) * C.GLYPH_ROTATION_DEG, 1.0)
+    shear = rng.uniform(-config.GLYPH_SHEAR_RANGE, config.GLYPH_SHEAR_RANGE)
+    turn = cv2.getRotationMatrix2D((side / 2, side / 2), rng.uniform(-1, 1) * config.GLYPH_ROTATION_DEG, 1.0)
     c = side / 2
     shear_m = np.array([[x_scale, -shear, c * (1 - x_scale + shear)], [0, 1, 0], [0, 0, 1]])
     affine = turn @ shear_m
     canvas = cv2.warpAffine(canvas, affine, (side, side), flags=cv2.INTER_LINEAR)
-    grid = C.GLYPH_ELASTIC_GRID
+    grid = config.GLYPH_ELASTIC_GRID
     dx, dy = (
         cv2.resize(
             rng.standard_normal((grid, grid)).astype(np.float32),
             (side, side),
             interpolation=cv2.INTER_CUBIC,
         )
-        * (C.GLYPH_ELASTIC_ALPHA * size)
+        * (config.GLYPH_ELASTIC_ALPHA * size)
         for _ in range(2)
     )
     ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
@@ -817,13 +817,13 @@ def _n_frames(seconds: float, fps: float) -> int:
 
 
 def _check_pin(pin: str, fps: float) -> None:
-    if not pin or any(ch not in C.CLASSES for ch in pin):
-        raise ValueError(f"demo PIN {pin!r} must be made of {''.join(C.CLASSES)}")
+    if not pin or any(ch not in config.CLASSES for ch in pin):
+        raise ValueError(f"demo PIN {pin!r} must be made of {''.join(config.CLASSES)}")
     if not fps > 0:
         raise ValueError(f"fps must be positive, got {fps}")
 
 
-def demo_schedule(pin: str = C.DEMO_PIN, fps: float = C.DEMO_FPS) -> list[tuple[int, int, str]]:
+def demo_schedule(pin: str = config.DEMO_PIN, fps: float = config.DEMO_FPS) -> list[tuple[int, int, str]]:
     """One loop of the demo as (start_frame, end_frame, text), end exclusive, back to back.
 
     text is a PIN char while its card is fully in view, the whole PIN while the row is, and ""
@@ -831,11 +831,11 @@ def demo_schedule(pin: str = C.DEMO_PIN, fps: float = C.DEMO_FPS) -> list[tuple[
     at each end) around frames with nothing in view, which re-arms a repeated char.
     """
     _check_pin(pin, fps)
-    move = _n_frames(C.DEMO_MOVE_S, fps)
-    gap = max(_n_frames(C.DEMO_GAP_S, fps), 2 * move + 2)
-    parts = [p for ch in pin for p in (("", gap), (ch, _n_frames(C.DEMO_CARD_HOLD_S, fps)))]
-    parts += [("", gap), (pin, _n_frames(C.DEMO_ROW_HOLD_S, fps))]
-    parts.append(("", max(_n_frames(C.DEMO_PAUSE_S, fps), move + 2)))
+    move = _n_frames(config.DEMO_MOVE_S, fps)
+    gap = max(_n_frames(config.DEMO_GAP_S, fps), 2 * move + 2)
+    parts = [p for ch in pin for p in (("", gap), (ch, _n_frames(config.DEMO_CARD_HOLD_S, fps)))]
+    parts += [("", gap), (pin, _n_frames(config.DEMO_ROW_HOLD_S, fps))]
+    parts.append(("", max(_n_frames(config.DEMO_PAUSE_S, fps), move + 2)))
     schedule, start = [], 0
     for text, n in parts:
         schedule.append((start, start + n, text))
@@ -844,9 +844,9 @@ def demo_schedule(pin: str = C.DEMO_PIN, fps: float = C.DEMO_FPS) -> list[tuple[
 
 
 def demo_frames(
-    pin: str = C.DEMO_PIN,
+    pin: str = config.DEMO_PIN,
     size: tuple[int, int] = (640, 480),
-    fps: float = C.DEMO_FPS,
+    fps: float = config.DEMO_FPS,
     seed: int = 0,
     polarity: str = "dark",
     loop: bool = True,
@@ -875,19 +875,19 @@ def _play(stage: _Stage, loop: bool) -> Iterator[np.ndarray]:
 def _build_stage(pin: str, size: tuple[int, int], fps: float, polarity: str, rng) -> _Stage:
     """Draw the background, one card per PIN char and the row card, and the noise fields."""
     schedule = demo_schedule(pin, fps)
-    move = _n_frames(C.DEMO_MOVE_S, fps)
+    move = _n_frames(config.DEMO_MOVE_S, fps)
     background = _demo_background(size, polarity, rng)
     shown = [(start, end, text) for start, end, text in schedule if text]
     shots = []
     for k, (start, end, text) in enumerate(shown):
         row = k == len(shown) - 1
-        fraction = C.DEMO_ROW_CHAR_FRACTION if row else C.DEMO_CARD_CHAR_FRACTION
+        fraction = config.DEMO_ROW_CHAR_FRACTION if row else config.DEMO_CARD_CHAR_FRACTION
         sprite = _card_sprite(text, fraction * size[1], size, polarity, rng)
         shots.append(_make_shot(sprite, start, end, size, fps, rng))
     owner = np.full(schedule[-1][1], -1, np.int32)
     for k, shot in enumerate(shots):
         owner[max(shot.start - move, 0) : shot.end + move] = k
-    noise = tuple(_noise_pair(size, rng) for _ in range(C.DEMO_NOISE_FRAMES))
+    noise = tuple(_noise_pair(size, rng) for _ in range(config.DEMO_NOISE_FRAMES))
     return _Stage(background, tuple(shots), owner, noise, fps, move)
 
 
@@ -975,15 +975,15 @@ def _under_shadow(canvas: np.ndarray, card_h: int) -> None:
     shift = np.float32([[1, 0, 0.04 * card_h], [0, 1, 0.06 * card_h]])
     shadow = cv2.warpAffine(canvas[:, :, 3].copy(), shift, canvas.shape[1::-1])
     shadow = cv2.GaussianBlur(shadow, (0, 0), 0.03 * card_h)
-    canvas[:, :, 3] += (1 - canvas[:, :, 3]) * (C.DEMO_SHADOW_OPACITY * shadow)
+    canvas[:, :, 3] += (1 - canvas[:, :, 3]) * (config.DEMO_SHADOW_OPACITY * shadow)
 
 
 def _card_size(glyphs: Sequence[np.ndarray], char_h: float, size: tuple[int, int]) -> tuple[int, int]:
     """(width, height) of a card that holds the glyphs in one row at char_h, within the frame."""
-    aspects = sum(g.shape[1] / g.shape[0] for g in glyphs) * (1 + C.SCENE_SIZE_JITTER)
-    text_w = char_h * (aspects + C.SCENE_GAP_RANGE[1] * (len(glyphs) - 1))
+    aspects = sum(g.shape[1] / g.shape[0] for g in glyphs) * (1 + config.SCENE_SIZE_JITTER)
+    text_w = char_h * (aspects + config.SCENE_GAP_RANGE[1] * (len(glyphs) - 1))
     card_h = char_h / 0.62 if len(glyphs) == 1 else 1.9 * char_h
-    card_w = max(text_w / (1 - 2 * C.SCENE_MARGIN_FRACTION) + 0.3 * char_h, 0.78 * card_h)
+    card_w = max(text_w / (1 - 2 * config.SCENE_MARGIN_FRACTION) + 0.3 * char_h, 0.78 * card_h)
     return round(min(card_w, 0.9 * size[0])), round(min(card_h, 0.85 * size[1]))
 
 
@@ -992,11 +992,11 @@ def _make_shot(sprite: _Sprite, start: int, end: int, size, fps: float, rng) -> 
     _w, h = size
     hold_s = (end - start) / fps
     tilt = rng.uniform(-3, 3)
-    angle = math.radians(abs(tilt) + C.DEMO_SWAY_DEG)
+    angle = math.radians(abs(tilt) + config.DEMO_SWAY_DEG)
     cw, ch = sprite.card_size
     ext = np.array([cw * math.cos(angle) + ch * math.sin(angle), cw * math.sin(angle) + ch * math.cos(angle)])
-    room = np.maximum((np.array(size) - ext) / 2 - C.DEMO_TREMOR * h - 2, 0)
-    drift = rng.uniform(-1, 1, 2) * np.minimum(C.DEMO_DRIFT * h, room / max(hold_s / 2, 1e-6))
+    room = np.maximum((np.array(size) - ext) / 2 - config.DEMO_TREMOR * h - 2, 0)
+    drift = rng.uniform(-1, 1, 2) * np.minimum(config.DEMO_DRIFT * h, room / max(hold_s / 2, 1e-6))
     slack = np.maximum(room - np.abs(drift) * hold_s / 2, 0)
     home = np.array(size) / 2 + rng.uniform(-0.6, 0.6, 2) * slack
     exit_dy = h - (home[1] - ext[1] / 2) + 0.1 * ch
@@ -1008,11 +1008,11 @@ def _pose(shot: _Shot, i: int, stage: _Stage) -> np.ndarray:
     """2x3 affine, sprite -> frame pixels, of the card at loop frame ``i``: drift, tremor, sway."""
     t = (i - shot.start) / stage.fps
     hold_mid = (shot.end - shot.start) / stage.fps / 2
-    amp = C.DEMO_TREMOR * stage.background.shape[0]
+    amp = config.DEMO_TREMOR * stage.background.shape[0]
     p1, p2, p3 = shot.phases
     x = shot.home[0] + shot.drift[0] * (t - hold_mid) + amp * math.sin(2 * math.pi * 1.3 * t + p1)
     y = shot.home[1] + shot.drift[1] * (t - hold_mid) + amp * math.sin(2 * math.pi * 2.1 * t + p2)
-    angle = shot.tilt + C.DEMO_SWAY_DEG * math.sin(2 * math.pi * 0.45 * t + p3)
+    angle = shot.tilt + config.DEMO_SWAY_DEG * math.sin(2 * math.pi * 0.45 * t + p3)
     if i < shot.start:
         out = (shot.start - i) / stage.move
     else:
@@ -1044,7 +1044,7 @@ def _paste(frame: np.ndarray, sprite: _Sprite, matrix: np.ndarray) -> None:
 
 def _noise_pair(size: tuple[int, int], rng) -> tuple[np.ndarray, np.ndarray]:
     """Sensor noise split into its positive and negative parts, uint8 HxWx3 each, for cv2.add."""
-    noise = _sensor_noise((size[1], size[0]), C.DEMO_NOISE_STD, rng)
+    noise = _sensor_noise((size[1], size[0]), config.DEMO_NOISE_STD, rng)
     positive = np.clip(np.rint(noise), 0, 255).astype(np.uint8)
     negative = np.clip(np.rint(-noise), 0, 255).astype(np.uint8)
     return positive, negative

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
 from vision.split import SplitOption, cut_columns, part_ranges
@@ -38,7 +38,9 @@ class Segmentation:
     polarity: str  # "dark" or "light": the one used
     make_mask: Callable[[], np.ndarray]  # -> uint8 0/255 ink mask at processing resolution
     splits: tuple[SplitOption, ...] = ()  # ways to cut too-wide crops into touching characters
-    split_patches: np.ndarray = field(default_factory=lambda: np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8))
+    split_patches: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
+    )
     too_wide: tuple[bool, ...] = ()  # per crop: wider than one character, kept only if cut
 
 
@@ -46,7 +48,7 @@ def _check_frame(frame: np.ndarray) -> None:
     """ValueError unless ``frame`` is a uint8 gray, BGR or BGRA image large enough to read."""
     if frame.dtype != np.uint8:
         raise ValueError(f"frame must be uint8, got {frame.dtype}")
-    if frame.ndim < 2 or min(frame.shape[:2]) < C.MIN_IMAGE_SIDE:
+    if frame.ndim < 2 or min(frame.shape[:2]) < config.MIN_IMAGE_SIDE:
         raise ValueError(f"frame too small to hold a character: shape {frame.shape}")
     if frame.ndim > 3 or (frame.ndim == 3 and frame.shape[2] not in (1, 3, 4)):
         raise ValueError(f"frame must be HxW or HxWx3, got shape {frame.shape}")
@@ -77,7 +79,7 @@ def ink_image(frame: np.ndarray, gray: np.ndarray, polarity: str) -> np.ndarray:
     base = gray if polarity == "dark" else 255 - gray
     if frame.ndim == 2 or frame.shape[2] == 1:
         return base
-    if _colour_gain(_probe(frame), _probe(base), polarity) <= C.COLOUR_INK_GAIN:
+    if _colour_gain(_probe(frame), _probe(base), polarity) <= config.COLOUR_INK_GAIN:
         return base
     return _extreme_channel(frame, polarity)
 
@@ -94,7 +96,7 @@ def _colour_gain(small: np.ndarray, gray: np.ndarray, polarity: str) -> float:
     spans = []
     for img in (_extreme_channel(small, polarity), gray):
         cum = np.cumsum(cv2.calcHist([img], [0], None, [256], [0, 256]).ravel())
-        p1, p50 = np.searchsorted(cum, (C.COLOUR_INK_SHARE * img.size, 0.5 * img.size))
+        p1, p50 = np.searchsorted(cum, (config.COLOUR_INK_SHARE * img.size, 0.5 * img.size))
         spans.append(float(p50 - p1) + 1.0)
     return spans[0] / spans[1]
 
@@ -112,12 +114,12 @@ def choose_polarity(gray: np.ndarray) -> str:
     small = _probe(gray)
     hist = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel()
     med = float(np.searchsorted(np.cumsum(hist), 0.5 * small.size))  # the thumbnail's median grey
-    if med >= C.POLARITY_BRIGHT:
+    if med >= config.POLARITY_BRIGHT:
         return "dark"
-    if med <= C.POLARITY_DARK:
+    if med <= config.POLARITY_DARK:
         return _polarity_by_region(small)
     vote = 0.0  # sum over stroke sizes of log(dark response / light response)
-    for k in (_odd(size * small.shape[1] / C.POLARITY_PROBE_WIDTH) for size in C.POLARITY_STROKE_SIZES):
+    for k in (_odd(size * small.shape[1] / config.POLARITY_PROBE_WIDTH) for size in config.POLARITY_STROKE_SIZES):
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element)
         white = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element)
@@ -132,30 +134,30 @@ def _polarity_by_region(small: np.ndarray) -> str:
     stroke counts only in its own region (bright or dark by Otsu, closed so the strokes inside
     are part of it)."""
     _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    k = _odd(2 * C.POLARITY_STROKE_SIZES[-1] * small.shape[1] / C.POLARITY_PROBE_WIDTH)
+    k = _odd(2 * config.POLARITY_STROKE_SIZES[-1] * small.shape[1] / config.POLARITY_PROBE_WIDTH)
     element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     n, _, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
-    if n < 2 or stats[1:, cv2.CC_STAT_AREA].max() < C.PAPER_MIN_SHARE * small.size:
+    if n < 2 or stats[1:, cv2.CC_STAT_AREA].max() < config.PAPER_MIN_SHARE * small.size:
         return "light"  # no sheet large enough to hold writing (chalk strokes are thin): a board
     paper = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, element)
     board = cv2.morphologyEx(cv2.bitwise_not(bright), cv2.MORPH_CLOSE, element)
     vote = 0.0  # pen-sized probes only: at the widest, a hard shadow's bright side votes "dark"
-    for k in (_odd(size * small.shape[1] / C.POLARITY_PROBE_WIDTH) for size in C.POLARITY_STROKE_SIZES[:2]):
+    for k in (_odd(size * small.shape[1] / config.POLARITY_PROBE_WIDTH) for size in config.POLARITY_STROKE_SIZES[:2]):
         element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         black = cv2.min(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, element), paper)
         white = cv2.min(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, element), board)
         vote += math.log((_strength(black) + 1.0) / (_strength(white) + 1.0))
-    return "dark" if vote >= C.POLARITY_CARD_VOTE else "light"
+    return "dark" if vote >= config.POLARITY_CARD_VOTE else "light"
 
 
 def _strength(tophat: np.ndarray) -> float:
     """Summed top-hat response above the texture level."""
-    return float(tophat[tophat > C.POLARITY_MIN_CONTRAST].sum())
+    return float(tophat[tophat > config.POLARITY_MIN_CONTRAST].sum())
 
 
 def _probe(gray: np.ndarray) -> np.ndarray:
     """A thumbnail about POLARITY_PROBE_WIDTH wide, shrunk by a whole factor."""
-    return _shrink(gray, max(1, round(gray.shape[1] / C.POLARITY_PROBE_WIDTH)))
+    return _shrink(gray, max(1, round(gray.shape[1] / config.POLARITY_PROBE_WIDTH)))
 
 
 def _shrink(gray: np.ndarray, k: int) -> np.ndarray:
@@ -175,9 +177,9 @@ def ink_contrast(gray: np.ndarray) -> np.ndarray:
     relative contrast as outside. All in saturating uint8 OpenCV arithmetic: several times
     cheaper than float maths on every pixel of every frame.
     """
-    f = C.BACKGROUND_DOWNSCALE
+    f = config.BACKGROUND_DOWNSCALE
     small = cv2.resize(gray, (max(1, gray.shape[1] // f), max(1, gray.shape[0] // f)), interpolation=cv2.INTER_AREA)
-    k = _odd(C.BACKGROUND_KERNEL_FRACTION * min(gray.shape) / f)
+    k = _odd(config.BACKGROUND_KERNEL_FRACTION * min(gray.shape) / f)
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     # Upsampling smears the bright side of a hard shadow edge into the shadow; the local minimum
@@ -197,8 +199,8 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Comps]:
     noise = _robust_noise(contrast)
     # Texture raises the bar, but never above INK_STRONG_MAX: where large areas (a desk beside
     # the page) read as dark, the "noise" estimate is not noise and must not hide the ink.
-    high = 255 * float(np.clip(C.INK_NOISE_FACTOR * noise, C.INK_STRONG, C.INK_STRONG_MAX))
-    _, weak = cv2.threshold(contrast, max(255 * C.INK_WEAK, 0.5 * high), 1, cv2.THRESH_BINARY)
+    high = 255 * float(np.clip(config.INK_NOISE_FACTOR * noise, config.INK_STRONG, config.INK_STRONG_MAX))
+    _, weak = cv2.threshold(contrast, max(255 * config.INK_WEAK, 0.5 * high), 1, cv2.THRESH_BINARY)
     n, labels = cv2.connectedComponents(weak, connectivity=8)
     stats, peak = component_stats(labels, n, weak, contrast)
     seeded = peak > high
@@ -249,7 +251,7 @@ def segment(
     frame: np.ndarray,
     polarity: str = "auto",
     timings: dict[str, float] | None = None,
-    max_side: int = C.MAX_PROCESS_SIDE,
+    max_side: int = config.MAX_PROCESS_SIDE,
 ) -> Segmentation:
     """Find character candidates: threshold, components, shape filters, fragment merging.
 
@@ -300,18 +302,18 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
     grouped = _group_components(comps, side)
     cleaned = removed = None
     if _has_page_lines(comps.raw, shape):
-        lengths = (C.PAGE_KERNEL_ALONG * max(shape), C.PAGE_KERNEL_ACROSS * max(shape))
+        lengths = (config.PAGE_KERNEL_ALONG * max(shape), config.PAGE_KERNEL_ACROSS * max(shape))
         cleaned, removed = remove_structure(make_mask(), grouped[1], lengths, None)
         comps = _components(cleaned)
         grouped = _group_components(comps, side)
     _, angle, height = grouped
     if len(comps.stats) and (removed is not None or _has_long_components(comps.raw, height)):
-        length = C.LINE_MIN_LENGTH * height
+        length = config.LINE_MIN_LENGTH * height
         source = make_mask() if cleaned is None else cleaned
         cleaned, removed = remove_structure(source, angle, (length, length), height, removed)
         comps = _components(cleaned)
         grouped = _group_components(comps, side)
-        if grouped[2] < C.STRUCTURE_HEIGHT_DROP * height:
+        if grouped[2] < config.STRUCTURE_HEIGHT_DROP * height:
             # The structure held the characters: measured with it they were its cells' height,
             # too tall to find the cells' side edges. Once more at the characters' own height.
             cleaned = erase_cell_edges(cleaned, removed, grouped[1], grouped[2])
@@ -382,8 +384,8 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
     character at any size: specks, huge ones, and those cut by the frame edge."""
     side, (fh, fw) = min(labels.shape), labels.shape
     x, y, w, h = (stats[1:, i] for i in range(4))
-    ok = valid & (np.maximum(h, w) >= max(3, C.MIN_CHAR_FRACTION * side * 0.4))
-    ok &= (h <= C.MAX_CHAR_FRACTION * fh) & (w <= C.MAX_CHAR_FRACTION * fw)
+    ok = valid & (np.maximum(h, w) >= max(3, config.MIN_CHAR_FRACTION * side * 0.4))
+    ok &= (h <= config.MAX_CHAR_FRACTION * fh) & (w <= config.MAX_CHAR_FRACTION * fw)
     # Cut by the frame edge: a finger, the paper's edge, or a character half out of view.
     ok &= (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
     ids = np.nonzero(ok)[0] + 1
@@ -400,25 +402,25 @@ def _bounds(rows: list[list[int]]) -> tuple[int, int, int, int]:
 
 
 def _has_long_components(stats: np.ndarray, height: float) -> bool:
-    return bool(np.any(np.maximum(stats[:, 2], stats[:, 3]) > C.LINE_MIN_LENGTH * height))
+    return bool(np.any(np.maximum(stats[:, 2], stats[:, 3]) > config.LINE_MIN_LENGTH * height))
 
 
 def _has_page_lines(stats: np.ndarray, shape: tuple[int, int]) -> bool:
     """A sparse component spanning much of the frame: rules, a grid or a table, with the
     writing that touches them (one component for a whole notebook page)."""
     h, w = stats[:, 3], stats[:, 2]
-    long = (w >= C.PAGE_LINE_FRACTION * shape[1]) | (h >= C.PAGE_LINE_FRACTION * shape[0])
-    sparse = stats[:, 4] < C.PAGE_LINE_FILL * w * h
-    thin = w > C.LINE_ASPECT * np.maximum(1, h)  # one rule with the row written on it
+    long = (w >= config.PAGE_LINE_FRACTION * shape[1]) | (h >= config.PAGE_LINE_FRACTION * shape[0])
+    sparse = stats[:, 4] < config.PAGE_LINE_FILL * w * h
+    thin = w > config.LINE_ASPECT * np.maximum(1, h)  # one rule with the row written on it
     return bool(np.any(long & (sparse | thin)))
 
 
 def _median_height(stats: np.ndarray, side: int) -> float:
     """Typical character height: median over components near the tall end (specks ignored)."""
     h = np.sort(stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64))
-    h = h[h >= C.MIN_CHAR_FRACTION * side]
+    h = h[h >= config.MIN_CHAR_FRACTION * side]
     if len(h) == 0:
-        return float(C.MIN_CHAR_FRACTION * side)
+        return float(config.MIN_CHAR_FRACTION * side)
     pos = 0.9 * (len(h) - 1)  # the 90th percentile, interpolated as np.percentile does
     lo = int(pos)
     p90 = h[lo] + (h[min(lo + 1, len(h) - 1)] - h[lo]) * (pos - lo)
@@ -429,20 +431,20 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     """Merge fragments of one character, drop non-characters; returns groups, angle, height."""
     st = comps.stats.astype(np.float64)
     if len(st) == 0:
-        return [], 0.0, float(C.MIN_CHAR_FRACTION * side)
+        return [], 0.0, float(config.MIN_CHAR_FRACTION * side)
     # A ruled line tilted with the page has a box as tall as several characters but fills a
     # sliver of it: counted, such lines would set the character height and steer the text angle.
     fill = st[:, 4] / np.maximum(1.0, st[:, 2] * st[:, 3])
-    line_like = fill < C.LINE_FILL
+    line_like = fill < config.LINE_FILL
     # A card's shadowed edge, an L of box rules: sparse or a long slanted band, and far bigger
     # than the rest; beside a handful of characters it would set the height and hide them all.
     typical = float(np.median(st[:, 3]))
-    big = np.maximum(st[:, 2], st[:, 3]) > C.SPARSE_SIZE * typical
+    big = np.maximum(st[:, 2], st[:, 3]) > config.SPARSE_SIZE * typical
     elongation = (st[:, 2] ** 2 + st[:, 3] ** 2) / np.maximum(1.0, st[:, 4])  # length / thickness
-    line_like |= big & ((fill < C.SPARSE_FILL) | (elongation > C.LINE_ELONGATION))
+    line_like |= big & ((fill < config.SPARSE_FILL) | (elongation > config.LINE_ELONGATION))
     height = _median_height(comps.stats[~line_like] if not line_like.all() else comps.stats, side)
     centers = st[:, :2] + st[:, 2:4] / 2
-    tall = (st[:, 3] >= C.SMALL_PART * height) & ~line_like
+    tall = (st[:, 3] >= config.SMALL_PART * height) & ~line_like
     angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
     groups = _merge_fragments(st, centers, height, angle)
     return [g for g in groups if _is_character([comps.rows[i] for i in g], height, angle)], angle, height
@@ -480,7 +482,7 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
             # The merged *groups* must stay one character tall: checked pairwise, a sliver left
             # between two characters chains them into one box that no rule then accepts.
             tall = max(top_hi[ra], top_hi[rb]) - min(top_lo[ra], top_lo[rb])
-            if ra != rb and gap < C.MERGE_GAP * height and tall < C.MERGE_MAX_HEIGHT * height:
+            if ra != rb and gap < config.MERGE_GAP * height and tall < config.MERGE_MAX_HEIGHT * height:
                 parent[ra] = rb
                 top_lo[rb], top_hi[rb] = min(top_lo[ra], top_lo[rb]), max(top_hi[ra], top_hi[rb])
     groups: dict[int, list[int]] = {}
@@ -496,23 +498,23 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     w, h = float(x1 - x0), float(y1 - y0)
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     along, across = w * c + h * s, h * c + w * s
-    if max(along, across) < C.SMALL_PART * height:
+    if max(along, across) < config.SMALL_PART * height:
         return False  # speck or a lone fragment
     long_side, short_side = max(w, h), max(1.0, min(w, h))
-    if long_side / short_side > C.LINE_ASPECT and long_side > C.LINE_MIN_LENGTH * height:
+    if long_side / short_side > config.LINE_ASPECT and long_side > config.LINE_MIN_LENGTH * height:
         return False  # ruled line, paper edge
-    candidate = along <= C.SPLIT_MAX_WIDTH * height and across >= C.SPLIT_MIN_ACROSS * height
+    candidate = along <= config.SPLIT_MAX_WIDTH * height and across >= config.SPLIT_MIN_ACROSS * height
     if _too_wide(along, across, height) and not candidate:
         return False  # horizontal stroke or scribble wider than any character (touching ones are cut)
-    if across > C.MAX_CHAR_TALL * height:
+    if across > config.MAX_CHAR_TALL * height:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
-    return not (area / max(1.0, w * h) > C.BLOB_SOLIDITY and short_side > 0.5 * height)
+    return not (area / max(1.0, w * h) > config.BLOB_SOLIDITY and short_side > 0.5 * height)
 
 
 def _too_wide(along: float, across: float, height: float) -> bool:
     """Wider than any one character: a dash, a scribble, or characters touching."""
-    return along > C.MAX_ASPECT_WIDE * max(across, 1.0) and along > height
+    return along > config.MAX_ASPECT_WIDE * max(across, 1.0) and along > height
 
 
 def _groups_angle(groups: list[list[int]], comps: _Comps, height: float, fallback: float) -> float:
@@ -537,13 +539,13 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
     # Skin needs SKIN_SHARE of the box's non-ink pixels at SKIN_MIN_SATURATION: with ink covering
     # at most 70% of a box, the box's mean saturation is then at least this (most crops stop here).
-    if cv2.mean(hsv)[1] < 0.3 * C.SKIN_SHARE * C.SKIN_MIN_SATURATION:
+    if cv2.mean(hsv)[1] < 0.3 * config.SKIN_SHARE * config.SKIN_MIN_SATURATION:
         return False
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    skin = ((hue <= C.SKIN_HUE_MAX) | (hue >= 255 - C.SKIN_HUE_WRAP)) & (sat >= C.SKIN_MIN_SATURATION)
-    skin &= val >= C.SKIN_MIN_VALUE
-    around = contrast[y0:y1, x0:x1] < 255 * C.INK_WEAK  # what the ink lies on, not the ink
-    return np.count_nonzero(skin & around) >= C.SKIN_SHARE * max(1, np.count_nonzero(around))
+    skin = ((hue <= config.SKIN_HUE_MAX) | (hue >= 255 - config.SKIN_HUE_WRAP)) & (sat >= config.SKIN_MIN_SATURATION)
+    skin &= val >= config.SKIN_MIN_VALUE
+    around = contrast[y0:y1, x0:x1] < 255 * config.INK_WEAK  # what the ink lies on, not the ink
+    return np.count_nonzero(skin & around) >= config.SKIN_SHARE * max(1, np.count_nonzero(around))
 
 
 def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
@@ -560,25 +562,25 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
     w, h = x1 - x0, y1 - y0
     H, W = ink.shape
-    band = max(C.EDGE_BAND_MIN_PX, round(C.EDGE_BAND * h))  # a rule beside a 1 is a minority of it
+    band = max(config.EDGE_BAND_MIN_PX, round(config.EDGE_BAND * h))  # a rule beside a 1 is a minority of it
     labels, crop = comps.labels[y0:y1, x0:x1], ink[y0:y1, x0:x1]
     if len(group) == 1:
         own = cv2.compare(labels, int(comps.ids[group[0]]), cv2.CMP_EQ)
     else:
         own = np.isin(labels, comps.ids[group]).view(np.uint8) * np.uint8(255)
     stroke = _grey_median(crop, own)
-    if w <= C.EDGE_MAX_THINNESS * h:
+    if w <= config.EDGE_MAX_THINNESS * h:
         if x0 - band < 0 or x1 + band > W:
             return False
         a = _grey_median(ink[y0:y1, x0 - band : x0]) - stroke
         b = _grey_median(ink[y0:y1, x1 : x1 + band]) - stroke
-        return max(a, b) > 0 and min(a, b) < C.EDGE_ONE_SIDED * max(a, b)
+        return max(a, b) > 0 and min(a, b) < config.EDGE_ONE_SIDED * max(a, b)
     inside = cv2.bitwise_not(cv2.dilate(own, _RIM))  # what the box holds besides its ink's rim
     n_inside = cv2.countNonZero(inside)
-    if n_inside < C.OUTLINE_MIN_INSIDE * w * h:
+    if n_inside < config.OUTLINE_MIN_INSIDE * w * h:
         return False  # a 8's small holes are mostly the blur of its own strokes
     ox0, oy0, ox1, oy1 = max(0, x0 - band), max(0, y0 - band), min(W, x1 + band), min(H, y1 + band)
-    if (ox1 - ox0) * (oy1 - oy0) - w * h < C.EDGE_MIN_SAMPLE:
+    if (ox1 - ox0) * (oy1 - oy0) - w * h < config.EDGE_MIN_SAMPLE:
         return False
     ring = np.full((oy1 - oy0, ox1 - ox0), 255, np.uint8)
     ring[y0 - oy0 : y1 - oy0, x0 - ox0 : x1 - ox0] = 0
@@ -587,17 +589,17 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
     # An outline holds what it outlines, darker than the paper around it and more colourful: a
     # fingertip. A shadow's edge across a digit darkens part of its box too, but leaves the
     # paper's colour: that digit stays.
-    if not (b > 0 and a < C.OUTLINE_ONE_SIDED * b) or frame.ndim != 3:
+    if not (b > 0 and a < config.OUTLINE_ONE_SIDED * b) or frame.ndim != 3:
         return False
     sat_inside = cv2.mean(cv2.cvtColor(frame[y0:y1, x0:x1, :3], cv2.COLOR_BGR2HSV_FULL), mask=inside)[1]
     sat_ring = cv2.mean(cv2.cvtColor(frame[oy0:oy1, ox0:ox1, :3], cv2.COLOR_BGR2HSV_FULL), mask=ring)[1]
-    return sat_inside > sat_ring + C.OUTLINE_SATURATION_GAIN
+    return sat_inside > sat_ring + config.OUTLINE_SATURATION_GAIN
 
 
 def _paper_level(ink: np.ndarray) -> float:
     """How bright the paper is in ``ink`` (uint8, ink dark): a high percentile of a thumbnail."""
     small = _probe(ink)
-    return float(np.percentile(small, C.PAPER_PERCENTILE))
+    return float(np.percentile(small, config.PAPER_PERCENTILE))
 
 
 def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: float) -> bool:
@@ -607,7 +609,7 @@ def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: float) 
     Judged by how much of each strip above, below, left and right of the box is ink of any
     component, and by what those strips lie on."""
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
-    band = max(C.EDGE_BAND_MIN_PX, round(C.TEXTURE_BAND * (y1 - y0)))
+    band = max(config.EDGE_BAND_MIN_PX, round(config.TEXTURE_BAND * (y1 - y0)))
     labels = comps.labels
     H, W = labels.shape
     if x0 < band or y0 < band or x1 + band > W or y1 + band > H:
@@ -618,11 +620,11 @@ def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: float) 
         labels[y0:y1, x0 - band : x0],
         labels[y0:y1, x1 : x1 + band],
     )
-    crowded = sum(cv2.countNonZero(side) > C.TEXTURE_RING_INK * side.size for side in sides)
-    if crowded < C.TEXTURE_SIDES:
+    crowded = sum(cv2.countNonZero(side) > config.TEXTURE_RING_INK * side.size for side in sides)
+    if crowded < config.TEXTURE_SIDES:
         return False
     around = ink[y0 - band : y1 + band, x0 - band : x1 + band]
-    return _grey_median(around) < C.DESK_SHARE * paper
+    return _grey_median(around) < config.DESK_SHARE * paper
 
 
 _RIM = np.ones((5, 5), np.uint8)  # the anti-aliased rim around strokes, left out of "inside"
@@ -644,7 +646,7 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
     boxes, patches, extents, wide = [], [], [], []
     cuts = _Cuts()
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
-    may_cut = abs(math.degrees(angle)) <= C.SPLIT_MAX_TILT_DEG
+    may_cut = abs(math.degrees(angle)) <= config.SPLIT_MAX_TILT_DEG
     for g in groups:
         x0, y0, x1, y1 = _bounds([comps.rows[i] for i in g])
         labels = comps.labels[y0:y1, x0:x1]
@@ -658,18 +660,18 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
         along, across = (x1 - x0) * c + (y1 - y0) * s, (y1 - y0) * c + (x1 - x0) * s
         extents.append(along / scale)
         wide.append(_too_wide(along, across, height))
-        if may_cut and along > C.SPLIT_MIN_WIDTH * height and _is_strokes(own, height):
+        if may_cut and along > config.SPLIT_MIN_WIDTH * height and _is_strokes(own, height):
             cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s))
-    arr = np.stack(patches) if patches else np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
+    arr = np.stack(patches) if patches else np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     return tuple(boxes), arr, np.asarray(extents, np.float64), tuple(cuts.options), cuts.stacked(), tuple(wide)
 
 
 def _is_strokes(own: np.ndarray, height: float) -> bool:
     """Whether a crop's ink is pen strokes, not a solid blob (a shadow, a smudge): strokes are
     gone after an erosion by a fifth of the character height."""
-    k = max(3, int(C.SPLIT_BLOB_ERODE * height))
+    k = max(3, int(config.SPLIT_BLOB_ERODE * height))
     core = cv2.countNonZero(cv2.erode(own, np.ones((k, k), np.uint8)))
-    return core < C.SPLIT_BLOB_CORE * cv2.countNonZero(own)
+    return core < config.SPLIT_BLOB_CORE * cv2.countNonZero(own)
 
 
 class _Cuts:
@@ -696,7 +698,7 @@ class _Cuts:
 
     def stacked(self) -> np.ndarray:
         if not self.patches:
-            return np.zeros((0, C.PATCH_SIZE, C.PATCH_SIZE), np.uint8)
+            return np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
         return np.stack(self.patches)
 
 

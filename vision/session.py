@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.entry import Event, PinEntry
 from vision.lockstore import Lock, default_config_path
 from vision.overlay import Hud, debug_view, draw
@@ -46,7 +46,7 @@ def choose_lock(
     demo_source: bool,
     config_path: Path | None,
     mode: EntryMode | str = EntryMode.SEQUENTIAL,
-    hold_s: float = C.PIN_HOLD_S,
+    hold_s: float = config.PIN_HOLD_S,
 ) -> LockChoice:
     """The real lock from ``config_path`` (default: the user's config folder), or the demo's.
 
@@ -55,10 +55,10 @@ def choose_lock(
     printed (the cards on screen spell it). Raises LockConfigError for an unusable lock file.
     """
     if demo_source and config_path is None:
-        return LockChoice(PinEntry(Lock.in_memory(C.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
+        return LockChoice(PinEntry(Lock.in_memory(config.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
     lock = Lock.load(config_path or default_config_path())
     if not lock.has_pin and demo_source:
-        return LockChoice(PinEntry(Lock.in_memory(C.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
+        return LockChoice(PinEntry(Lock.in_memory(config.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
     return LockChoice(PinEntry(lock, mode=mode, hold_s=hold_s), "" if lock.has_pin else NO_PIN_NOTE, False)
 
 
@@ -265,7 +265,7 @@ class LiveSession:
 
     def _show(self, notice: str) -> None:
         """Put ``notice`` on screen in place of the lock's message for a few seconds of video."""
-        self._notice, self._notice_until = notice, self._now + C.SNAPSHOT_NOTICE_S
+        self._notice, self._notice_until = notice, self._now + config.SNAPSHOT_NOTICE_S
 
     def _note(self, kind: str, message: str) -> Event:
         return Event(kind, self.entry.view.buffer_len, message)
@@ -287,7 +287,9 @@ def _teach_prompt(view) -> str:
 def masked_detections(detections: tuple[Detection, ...]) -> list[Detection]:
     """Detections with the character hidden, for everything the live locker shows or prints."""
     return [
-        Detection(MASK_CHAR if d.char != C.REJECT_CHAR else d.char, d.confidence, d.box, d.row, d.col, d.gap_before)
+        Detection(
+            MASK_CHAR if d.char != config.REJECT_CHAR else d.char, d.confidence, d.box, d.row, d.col, d.gap_before
+        )
         for d in detections
     ]
 
@@ -296,7 +298,7 @@ def live_json(result: FrameResult, locker: PinEntry, events: list[Event]) -> dic
     """The image-mode JSON contract with characters masked, plus PIN length/state and events."""
     out = result.to_json()
     out["detections"] = [d.to_json() for d in masked_detections(result.detections)]
-    out["lines"] = ["".join(c if c in (" ", C.REJECT_CHAR) else MASK_CHAR for c in line) for line in result.lines]
+    out["lines"] = ["".join(c if c in (" ", config.REJECT_CHAR) else MASK_CHAR for c in line) for line in result.lines]
     view = locker.view
     out["pin"] = {
         "length": view.buffer_len,

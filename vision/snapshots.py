@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,13 @@ def private_dir(folder: Path) -> Path:
     An existing folder may hold older snapshots written 0644: they are left as they are, but the
     folder's own mode is what keeps other users out of all of them.
     """
-    folder.mkdir(mode=C.SNAPSHOT_DIR_MODE, parents=True, exist_ok=True)
+    folder.mkdir(mode=config.SNAPSHOT_DIR_MODE, parents=True, exist_ok=True)
     info = folder.stat()
     if not stat.S_ISDIR(info.st_mode):
         raise SnapshotError(f"{folder} is not a folder")
-    if stat.S_IMODE(info.st_mode) != C.SNAPSHOT_DIR_MODE:  # wider than asked for, or narrowed by a umask
+    if stat.S_IMODE(info.st_mode) != config.SNAPSHOT_DIR_MODE:  # wider than asked for, or narrowed by a umask
         try:
-            folder.chmod(C.SNAPSHOT_DIR_MODE)
+            folder.chmod(config.SNAPSHOT_DIR_MODE)
         except OSError as exc:
             log.warning("snapshot folder %s is readable by others and cannot be made private: %s", folder, exc)
     return folder
@@ -47,9 +47,9 @@ def private_dir(folder: Path) -> Path:
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to a new file of mode 0600; an existing file raises FileExistsError."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags, C.SNAPSHOT_FILE_MODE)
+    fd = os.open(path, flags, config.SNAPSHOT_FILE_MODE)
     try:
-        os.fchmod(fd, C.SNAPSHOT_FILE_MODE)  # a umask can only remove bits; this makes it exact
+        os.fchmod(fd, config.SNAPSHOT_FILE_MODE)  # a umask can only remove bits; this makes it exact
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -79,7 +79,7 @@ def save_snapshot(folder: Path, index: int, frame: np.ndarray, patches: np.ndarr
     if patches is not None and len(patches):
         images.append(("-patches", np.hstack(list(patches))))
     encoded = [(suffix, encode_png(image)) for suffix, image in images]
-    for attempt in range(1, C.SNAPSHOT_NAME_TRIES + 1):
+    for attempt in range(1, config.SNAPSHOT_NAME_TRIES + 1):
         stem = base if attempt == 1 else f"{base}-{attempt}"
         try:
             write_private(folder / f"{stem}.png", encoded[0][1])
@@ -90,4 +90,4 @@ def save_snapshot(folder: Path, index: int, frame: np.ndarray, patches: np.ndarr
             written.append(folder / f"{stem}{suffix}.png")
             write_private(written[-1], data)
         return written
-    raise SnapshotError(f"{C.SNAPSHOT_NAME_TRIES} snapshots of frame {index} this second already in {folder}")
+    raise SnapshotError(f"{config.SNAPSHOT_NAME_TRIES} snapshots of frame {index} this second already in {folder}")

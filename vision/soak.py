@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from vision import config as C
+from vision import config
 
 DEFAULT_FRAMES = 20_000
 DEFAULT_EVERY = 1_000
@@ -54,13 +54,13 @@ def soak(frames: int, every: int, render: bool, model: Path | None) -> list[dict
     from vision.scenes import demo_frames, demo_schedule
     from vision.session import Action, LiveSession, live_json
 
-    session = LiveSession(Classifier(model), PinEntry(Lock.in_memory(C.DEMO_PIN)))
+    session = LiveSession(Classifier(model), PinEntry(Lock.in_memory(config.DEMO_PIN)))
     loop = demo_schedule()[-1][1]
     rows, granted, mark = [], 0, time.perf_counter()
     for index, frame in enumerate(itertools.islice(demo_frames(loop=True), frames)):
         if index % loop == 0:
-            session.handle(Action.RESET, index / C.DEMO_FPS)
-        result, events = session.step(frame, index, index / C.DEMO_FPS)
+            session.handle(Action.RESET, index / config.DEMO_FPS)
+        result, events = session.step(frame, index, index / config.DEMO_FPS)
         json.dumps(live_json(result, session.entry, events))  # what --json prints, built and dropped
         granted += sum(e.kind == "granted" for e in events)
         if render:

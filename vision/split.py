@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision import config as C
+from vision import config
 from vision.types import Box
 
 
@@ -48,9 +48,9 @@ def cut_columns(own: np.ndarray, height: float) -> list[tuple[int, ...]]:
     rows = np.arange(own.shape[0], dtype=np.float32)[:, None]
     top = np.where(ink, rows, np.inf).min(axis=0)
     bottom = np.where(ink, rows, -np.inf).max(axis=0)
-    cols += np.where(np.isfinite(top), (bottom - top + 1) * C.SPLIT_SPAN_WEIGHT, 0.0)
+    cols += np.where(np.isfinite(top), (bottom - top + 1) * config.SPLIT_SPAN_WEIGHT, 0.0)
     w = len(cols)
-    gap = max(2, int(C.SPLIT_MIN_PART * height))
+    gap = max(2, int(config.SPLIT_MIN_PART * height))
     if w < 2 * gap:
         return []
     smooth = np.convolve(cols, np.ones(3, np.float32) / 3, mode="same")
@@ -60,10 +60,10 @@ def cut_columns(own: np.ndarray, height: float) -> list[tuple[int, ...]]:
     for c in order:
         if all(abs(c - p) >= gap for p in picked):
             picked.append(c)
-        if len(picked) == C.SPLIT_MAX_CUTS:
+        if len(picked) == config.SPLIT_MAX_CUTS:
             break
     cuts: list[tuple[int, ...]] = [(c,) for c in picked]
-    if w >= C.SPLIT_THREE_WIDTH * height:
+    if w >= config.SPLIT_THREE_WIDTH * height:
         pairs = sorted((a, b) for a in picked for b in picked if b - a >= gap)
         cuts += pairs
     return cuts
@@ -78,9 +78,9 @@ def part_ranges(own: np.ndarray, cut: tuple[int, ...], height: float) -> list[tu
     for a, b in zip(edges[:-1], edges[1:]):
         piece = own[:, a:b]
         rows = np.flatnonzero(piece.any(axis=1))
-        if len(rows) == 0 or rows[-1] - rows[0] + 1 < C.SPLIT_MIN_PART_HEIGHT * height:
+        if len(rows) == 0 or rows[-1] - rows[0] + 1 < config.SPLIT_MIN_PART_HEIGHT * height:
             return None
-        if np.count_nonzero(piece) < C.SPLIT_MIN_INK * total:
+        if np.count_nonzero(piece) < config.SPLIT_MIN_INK * total:
             return None
         parts.append((a, b))
     return parts
@@ -97,19 +97,21 @@ def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> 
     one wider than SPLIT_WIDE is hardly one character, nor a single mark, so as a whole it only
     counts for half its character confidence.
     """
-    if width > C.SPLIT_WIDE:
-        whole_score = 0.5 * float(whole[: C.NUM_CLASSES].max())
+    if width > config.SPLIT_WIDE:
+        whole_score = 0.5 * float(whole[: config.NUM_CLASSES].max())
     else:  # the narrower, the likelier one character: an 8 cuts into a sure 6 and a sure 3
-        whole_score = _score(whole) + C.SPLIT_NARROW_MARGIN * (C.SPLIT_WIDE - width)
+        whole_score = _score(whole) + config.SPLIT_NARROW_MARGIN * (config.SPLIT_WIDE - width)
     # A cut is taken for characters read surely, never for a doubtful one.
-    return _best_option(options, whole_score + C.SPLIT_MARGIN, sure=min)
+    return _best_option(options, whole_score + config.SPLIT_MARGIN, sure=min)
 
 
 def too_wide_to_keep(whole: np.ndarray, width: float) -> bool:
     """Whether a crop ``width`` character heights wide is surely not one character: wider than
     SPLIT_GUESS_WIDTH, or wider than SPLIT_WIDE and read as no character (two bold digits run
     into each other read as a scribble)."""
-    return width > C.SPLIT_GUESS_WIDTH or (width > C.SPLIT_WIDE and int(np.argmax(whole)) == C.REJECT_INDEX)
+    return width > config.SPLIT_GUESS_WIDTH or (
+        width > config.SPLIT_WIDE and int(np.argmax(whole)) == config.REJECT_INDEX
+    )
 
 
 def best_guess(options: list[np.ndarray]) -> int | None:
@@ -126,8 +128,8 @@ def _best_option(options: list[np.ndarray], floor: float, sure: Callable[[list[f
     one, max: one at least) reaches SPLIT_PART_CONFIDENCE; None when none qualifies."""
     best, best_score = None, floor
     for i, probs in enumerate(options):
-        chars = [float(p[: C.NUM_CLASSES].max()) for p in probs if _is_char(p)]
-        if not chars or sure(chars) < C.SPLIT_PART_CONFIDENCE:
+        chars = [float(p[: config.NUM_CLASSES].max()) for p in probs if _is_char(p)]
+        if not chars or sure(chars) < config.SPLIT_PART_CONFIDENCE:
             continue
         score = float(np.prod([_score(p) for p in probs]))
         if score > best_score:
@@ -136,8 +138,8 @@ def _best_option(options: list[np.ndarray], floor: float, sure: Callable[[list[f
 
 
 def _is_char(p: np.ndarray) -> bool:
-    return float(p[: C.NUM_CLASSES].max()) > float(p[C.REJECT_INDEX])
+    return float(p[: config.NUM_CLASSES].max()) > float(p[config.REJECT_INDEX])
 
 
 def _score(p: np.ndarray) -> float:
-    return max(float(p[: C.NUM_CLASSES].max()), float(p[C.REJECT_INDEX]))
+    return max(float(p[: config.NUM_CLASSES].max()), float(p[config.REJECT_INDEX]))

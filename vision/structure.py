@@ -18,7 +18,7 @@ import math
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 
 
 def _odd(x: float) -> int:
@@ -40,15 +40,15 @@ def line_angles(mask: np.ndarray, angle: float) -> tuple[float, float]:
     A Hough transform on a small max-pooled copy; each family falls back to the text direction
     (or its perpendicular) when no line of it is found.
     """
-    k = max(1, round(max(mask.shape) / C.STRUCTURE_PROBE_SIDE))
+    k = max(1, round(max(mask.shape) / config.STRUCTURE_PROBE_SIDE))
     small = _max_pool(mask, k)
-    votes = max(8, int(C.STRUCTURE_HOUGH_SHARE * min(small.shape)))
-    found = cv2.HoughLines(small, 1, math.radians(C.STRUCTURE_HOUGH_STEP_DEG), votes)
+    votes = max(8, int(config.STRUCTURE_HOUGH_SHARE * min(small.shape)))
+    found = cv2.HoughLines(small, 1, math.radians(config.STRUCTURE_HOUGH_STEP_DEG), votes)
     along, across = angle, angle + math.pi / 2
     if found is None:
         return along, across
     # HoughLines gives the normal's angle theta, strongest first; the line runs at theta - 90.
-    dirs = [(float(t) - math.pi / 2) for t in found[: C.STRUCTURE_HOUGH_PEAKS, 0, 1]]
+    dirs = [(float(t) - math.pi / 2) for t in found[: config.STRUCTURE_HOUGH_PEAKS, 0, 1]]
     near = _shared_direction(dirs, angle)
     along = along if near is None else near
     far = _shared_direction(dirs, angle + math.pi / 2)
@@ -63,10 +63,10 @@ def _shared_direction(dirs: list[float], ref: float) -> float | None:
     to line up (a row of digits 5 degrees off its box), so the most shared direction wins, the
     strongest on a tie.
     """
-    family = [d for d in dirs if _angle_diff(d, ref) < math.radians(C.STRUCTURE_FAMILY_DEG)]
+    family = [d for d in dirs if _angle_diff(d, ref) < math.radians(config.STRUCTURE_FAMILY_DEG)]
     if not family:
         return None
-    tol = math.radians(C.STRUCTURE_SHARED_DEG)
+    tol = math.radians(config.STRUCTURE_SHARED_DEG)
     counts = [sum(_angle_diff(d, e) <= tol for e in family) for d in family]
     return family[counts.index(max(counts))]
 
@@ -92,7 +92,7 @@ def find_lines(mask: np.ndarray, angles: tuple[float, float], lengths: tuple[flo
     Long kernels run on a max-pooled copy (cheap at any resolution); the runs found there are
     then traced on the full mask with a short kernel of the same direction.
     """
-    k = max(1, int(max(lengths) // C.STRUCTURE_MAX_KERNEL))
+    k = max(1, int(max(lengths) // config.STRUCTURE_MAX_KERNEL))
     pooled = _max_pool(mask, k)
     lines = np.zeros_like(mask)
     for family, (a, length) in enumerate(zip(angles, lengths)):
@@ -120,7 +120,7 @@ def _trace(mask: np.ndarray, coarse: np.ndarray, angle: float, k: int, thicken: 
     zone = np.zeros_like(mask)
     zone[: big.shape[0], : big.shape[1]] = big
     zone = cv2.dilate(zone, np.ones((k + 2, k + 2), np.uint8))
-    kernel = line_kernel(C.STRUCTURE_MAX_KERNEL, angle)
+    kernel = line_kernel(config.STRUCTURE_MAX_KERNEL, angle)
     if thicken:  # as in find_lines
         runs = _undo_thicken(cv2.morphologyEx(cv2.dilate(mask, np.ones((3, 3), np.uint8)), cv2.MORPH_OPEN, kernel))
     else:
@@ -140,7 +140,7 @@ def _thicker_than_rules(lines: np.ndarray) -> np.ndarray:
     if not points.any():
         return np.zeros_like(lines)
     depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)[points]
-    side = int(round(2 * float(np.median(depth)))) + C.RULE_THICKER_PX
+    side = int(round(2 * float(np.median(depth)))) + config.RULE_THICKER_PX
     return cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
 
 
@@ -174,7 +174,7 @@ def remove_structure(
 def _repair_crossings(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[float, float], height: float):
     """Give back the rule pixels where a stroke continues on both sides of the rule: a closing
     across each family of lines, limited to the removed pixels."""
-    span = _odd(max(C.STRUCTURE_REPAIR_MIN_PX, C.STRUCTURE_REPAIR * height))
+    span = _odd(max(config.STRUCTURE_REPAIR_MIN_PX, config.STRUCTURE_REPAIR * height))
     restored = np.zeros_like(cleaned)
     for a in angles:
         closed = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, line_kernel(span, a + math.pi / 2))
@@ -196,12 +196,12 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
     along = _rules_along(lines, angles[0], height)
     if not along.any():
         return cleaned
-    runs = cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, line_kernel(_odd(C.CELL_EDGE_MIN * height), angles[1]))
+    runs = cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, line_kernel(_odd(config.CELL_EDGE_MIN * height), angles[1]))
     if not runs.any():
         return cleaned
     lines = along
     n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-    reach = C.CELL_EDGE_REACH_PX  # an edge is joined to its rules; a stroke merely ends near one
+    reach = config.CELL_EDGE_REACH_PX  # an edge is joined to its rules; a stroke merely ends near one
     near = cv2.dilate(lines, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     # A printed edge is as thin as the printed rules; a pen's stem filling its box is thicker.
     rule_depth = float(np.percentile(cv2.distanceTransform(lines, cv2.DIST_L2, 3)[lines > 0], 90))
@@ -209,10 +209,10 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
     drop = np.zeros(n, np.uint8)
     for i in range(1, n):
         x, y, w, h, _ = stats[i].tolist()
-        if w > C.CELL_BORDER_THINNESS * h + 2:
+        if w > config.CELL_BORDER_THINNESS * h + 2:
             continue  # not a thin run across: part of a stroke's curve
         own = labels[y : y + h, x : x + w] == i
-        if depth[y : y + h, x : x + w][own].max() > rule_depth + C.CELL_EDGE_THICKER_PX:
+        if depth[y : y + h, x : x + w][own].max() > rule_depth + config.CELL_EDGE_THICKER_PX:
             continue
         band = near[y : y + h, x : x + w] > 0
         if (band[: reach + 1] & own[: reach + 1]).any() and (band[h - reach - 1 :] & own[h - reach - 1 :]).any():
@@ -225,7 +225,7 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
 
 def _rules_along(lines: np.ndarray, angle: float, height: float) -> np.ndarray:
     """The parts of ``lines`` that run along ``angle`` for LINE_MIN_LENGTH character heights."""
-    kernel = line_kernel(_odd(C.LINE_MIN_LENGTH * height), angle)
+    kernel = line_kernel(_odd(config.LINE_MIN_LENGTH * height), angle)
     thick = cv2.dilate(lines, np.ones((3, 3), np.uint8))  # a slanted 1-2 px rule is a staircase
     return cv2.bitwise_and(cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel), lines)
 
@@ -234,13 +234,13 @@ def _erase_cell_borders(cleaned: np.ndarray, lines: np.ndarray, height: float) -
     """Remove thin straight pieces that run from one removed rule to another: the edges of boxes
     and cells, which are a character tall and would read as 1s."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
-    reach = max(2, round(C.STRUCTURE_TOUCH * height))
+    reach = max(2, round(config.STRUCTURE_TOUCH * height))
     near = cv2.dilate(lines, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     drop = []
     for i in range(1, n):
         x, y, w, h, _ = stats[i].tolist()
         long_side, short_side = max(w, h), min(w, h)
-        if long_side < C.SMALL_PART * height or short_side > C.CELL_BORDER_THINNESS * long_side + 2:
+        if long_side < config.SMALL_PART * height or short_side > config.CELL_BORDER_THINNESS * long_side + 2:
             continue
         if h >= w:
             ends = (near[y : y + reach + 1, x : x + w], near[y + h - reach - 1 : y + h, x : x + w])

@@ -41,7 +41,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision import config as C
+from vision import config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CLIP_SIZE = (640, 480)
@@ -125,7 +125,7 @@ def write_y4m(path: Path, frames: Iterable[np.ndarray], fps: int = CLIP_FPS) -> 
     return n
 
 
-def demo_clip(path: Path, pin: str = C.DEMO_PIN, through_row: bool = False) -> int:
+def demo_clip(path: Path, pin: str = config.DEMO_PIN, through_row: bool = False) -> int:
     """The demo scene holding up ``pin`` card by card, 640x480 at 30 fps, as a Y4M clip.
 
     It ends soon after the last card (sequential entry has typed the PIN by then) unless
@@ -134,7 +134,7 @@ def demo_clip(path: Path, pin: str = C.DEMO_PIN, through_row: bool = False) -> i
     return write_y4m(path, demo_clip_frames(pin, through_row))
 
 
-def demo_clip_frames(pin: str = C.DEMO_PIN, through_row: bool = False) -> Iterator[np.ndarray]:
+def demo_clip_frames(pin: str = config.DEMO_PIN, through_row: bool = False) -> Iterator[np.ndarray]:
     """The frames of ``demo_clip``: BGR uint8 640x480."""
     from vision.scenes import demo_frames, demo_schedule
 
@@ -357,7 +357,7 @@ def run(args: argparse.Namespace) -> int:
         clip = Path(tmp) / "demo.y4m"
         demo_clip(clip)
         lock = Path(tmp) / "lock.json"
-        Lock.load(lock).set_pin(C.DEMO_PIN)  # the clip's PIN: it unlocks, nothing is throttled
+        Lock.load(lock).set_pin(config.DEMO_PIN)  # the clip's PIN: it unlocks, nothing is throttled
         app = create_app(classifier, lock)
         with serve(app) as base:
             rows = read_round_trips(base, classifier, repeats)
