@@ -174,15 +174,16 @@ def test_the_pixel_limit_is_the_one_given(classifier, lock_path: Path) -> None:
 
 
 def test_routes_methods_and_pages_answer_json_errors(classifier, lock_path: Path, tmp_path: Path) -> None:
-    static = tmp_path / "static"
+    static, pages = tmp_path / "static", tmp_path / "templates"
     static.mkdir()
-    (static / "index.html").write_text("<!doctype html><title>index</title>")
+    pages.mkdir()
+    (pages / "index.html").write_text("<!doctype html><title>index</title>")
     (static / "common.js").write_text("// js")
-    api = Api(web.create_app(classifier, lock_path, static_dir=static))
+    api = Api(web.create_app(classifier, lock_path, static_dir=static, template_dir=pages))
     assert api.get("/").status_code == 200 and b"index" in api.replies[-1].data
     assert api.get("/static/common.js").status_code == 200
     assert api.get("/").headers["X-Frame-Options"] == "DENY"
-    one_line_error(api.get("/live"), 404, "not found")  # the page file is missing
+    one_line_error(api.get("/live"), 404, "not found")  # the page's template is missing
     one_line_error(api.get("/nowhere"), 404, "not found")
     one_line_error(api.post("/api/nowhere"), 404, "not found")  # a 404 even without the token
     one_line_error(api.client.post("/api/nowhere"), 404, "not found")
@@ -582,3 +583,14 @@ def test_web_on_a_port_in_use_or_with_a_bad_lock_file_is_one_line_and_exit_2(cap
     code, _, err = run_cli(capsys, "--web", "--port", "0", "--config", lock_path)
     assert code == 2
     one_error_line(err, "corrupt")
+
+
+def test_every_page_renders_on_the_one_base_with_nav_and_its_script(api: Api) -> None:
+    for path, script in (("/", None), ("/photo", "photo"), ("/draw", "draw"), ("/live", "live"), ("/lock", "lock")):
+        reply = api.get(path)
+        html = reply.data.decode()
+        assert reply.status_code == 200 and reply.mimetype == "text/html", path
+        assert html.count('<nav aria-label="Pages">') == 1 and html.rstrip().endswith("</html>"), path
+        assert '<script src="/static/common.js"></script>' in html and "{%" not in html
+        if script:
+            assert f'<script src="/static/{script}.js"></script>' in html

@@ -28,7 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from flask import Flask, Response, current_app, jsonify, request, send_from_directory
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from vision import config
@@ -42,7 +43,8 @@ from vision.web.clients import BadTime, Clients, SessionBusy, UnknownSession
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"  # css and js
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"  # the pages, on one base.html
 MAX_BODY_BYTES = 10 * 1024 * 1024
 PAGES = {"/": "index.html", "/photo": "photo.html", "/draw": "draw.html", "/live": "live.html", "/lock": "lock.html"}
 LIVE_ACTIONS = {a.value: a for a in (Action.RESET, Action.BACKSPACE, Action.SUBMIT, Action.TOGGLE_MODE)}
@@ -97,6 +99,7 @@ def create_app(
     mode: EntryMode | str = EntryMode.SEQUENTIAL,
     max_pixels: int = config.MAX_IMAGE_PIXELS,
     static_dir: Path = STATIC_DIR,
+    template_dir: Path = TEMPLATE_DIR,
     clients: Clients | None = None,
     trusted_hosts: list[str] | None = None,
 ) -> Flask:
@@ -110,7 +113,7 @@ def create_app(
     """
     lock_path = Path(config_path) if config_path is not None else default_config_path()
     Lock.load(lock_path)
-    app = Flask(__name__, static_folder=str(static_dir), static_url_path="/static")
+    app = Flask(__name__, static_folder=str(static_dir), static_url_path="/static", template_folder=str(template_dir))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["TRUSTED_HOSTS"] = trusted_hosts
     app.json.compact = True
@@ -124,7 +127,7 @@ def create_app(
         clients or Clients(),
     )
     for rule, page in PAGES.items():
-        app.add_url_rule(rule, f"page_{page.split('.')[0]}", _page(static_dir, page), methods=["GET"])
+        app.add_url_rule(rule, f"page_{page.split('.')[0]}", _page(page), methods=["GET"])
     for rule, view, methods in _API:
         app.add_url_rule(rule, view.__name__, view, methods=methods)
     app.before_request(_check_origin_and_token)
@@ -143,9 +146,12 @@ def _state() -> WebState:
     return current_app.extensions["digit_locker"]
 
 
-def _page(static_dir: Path, name: str):
-    def page() -> Response:
-        return send_from_directory(static_dir, name)
+def _page(name: str):
+    def page() -> str:
+        try:
+            return render_template(name)
+        except TemplateNotFound:
+            abort(404)
 
     return page
 
