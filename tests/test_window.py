@@ -73,15 +73,14 @@ def _wait_for_window(app: subprocess.Popen, env: dict[str, str]) -> str:
     pytest.fail(f"no window appeared (exit {app.poll()}): {err.strip()[-500:]}")
 
 
-@pytest.mark.parametrize("quit_key", ["q", "Escape"])
-def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, tmp_path: Path) -> None:
+def _launch(display: str, cwd: Path, *args: str) -> tuple[subprocess.Popen, dict[str, str], str]:
+    """The app on the demo source in a window on ``display``; returns it, its env and its focused window."""
     env = os.environ | {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     env.pop("WAYLAND_DISPLAY", None)
     env.pop("QT_LOGGING_RULES", None)  # the app's own default must keep Qt quiet
-    snaps = tmp_path / "snaps"
     app = subprocess.Popen(
-        [sys.executable, str(APP), "--source", "demo", "--snapshots", str(snaps)],
-        cwd=tmp_path,
+        [sys.executable, str(APP), "--source", "demo", *args],
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -90,6 +89,18 @@ def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, 
     try:
         window = _wait_for_window(app, env)
         _xdotool(env, "windowfocus", "--sync", window)
+    except BaseException:
+        app.kill()
+        app.communicate()
+        raise
+    return app, env, window
+
+
+@pytest.mark.parametrize("quit_key", ["q", "Escape"])
+def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, tmp_path: Path) -> None:
+    snaps = tmp_path / "snaps"
+    app, env, _ = _launch(display, tmp_path, "--snapshots", str(snaps))
+    try:
         for key in ("h", "d", "m", "p", "r", "s", "BackSpace", "Return", "Up", quit_key):
             _xdotool(env, "key", key)
             time.sleep(KEY_PAUSE_S)
@@ -110,20 +121,9 @@ def test_keys_reach_the_window_and_quit_exits_zero(quit_key: str, display: str, 
 
 
 def test_teaching_in_the_window_stores_the_held_cards_and_esc_leaves_it(display: str, tmp_path: Path) -> None:
-    env = os.environ | {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    env.pop("WAYLAND_DISPLAY", None)
     samples = tmp_path / "samples"
-    app = subprocess.Popen(
-        [sys.executable, str(APP), "--source", "demo", "--samples", str(samples), "--no-personal"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    app, env, _ = _launch(display, tmp_path, "--samples", str(samples), "--no-personal")
     try:
-        window = _wait_for_window(app, env)
-        _xdotool(env, "windowfocus", "--sync", window)
         _xdotool(env, "key", "c")
         time.sleep(TEACH_WATCH_S)  # the demo holds up cards: some are still long enough to be taken
         _xdotool(env, "key", "Escape")  # leaves teaching, does not quit
