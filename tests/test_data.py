@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vision.config import REJECT_INDEX
+from vision import config
 from vision.data import (
     MARK_KINDS,
     OPERATOR_KINDS,
@@ -92,7 +92,7 @@ def test_shipped_model_rejects_fresh_marks(classifier):
     """Operators and box pieces from a seed training never used are "not a character"."""
     for make in (operator_patches, structure_patches):
         pred = np.argmax(classifier.probabilities(make(400, seed=4321)), axis=1)
-        assert np.mean(pred == REJECT_INDEX) >= 0.9
+        assert np.mean(pred == config.REJECT_INDEX) >= 0.9
 
 
 @pytest.mark.parametrize(

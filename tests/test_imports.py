@@ -16,12 +16,12 @@ LIVE_APP = textwrap.dedent(
 
     import recognize_live, vision.pipeline, vision.session, vision.classifier, vision.sources
     import vision.overlay, vision.entry, vision.segment, vision.scenes
-    from vision.config import NUM_OUTPUTS
+    from vision import config
 
     clf = vision.classifier.Classifier()
     probs = clf.probabilities(np.zeros((5, 28, 28), np.uint8))
     assert clf.backend == "litert", clf.backend
-    assert probs.shape == (5, NUM_OUTPUTS), probs.shape
+    assert probs.shape == (5, config.NUM_OUTPUTS), probs.shape
     heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
     print(" ".join(heavy[:10]))
     """

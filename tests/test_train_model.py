@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import train_model
+from vision import config
 from vision.classifier import Classifier
-from vision.config import CLASSES
 from vision.data import MARK_KINDS, sha256_file
 
 
@@ -28,7 +28,7 @@ def test_short_run_saves_reloads_and_beats_chance(small_run, mnist):
         pred = np.argmax(clf.probabilities(x_test[:2000]), axis=1)
         assert np.mean(pred == y_test[:2000]) > 0.6  # chance is 1/11
     card = json.loads((small_run / "model_card.json").read_text())
-    assert card["classes"] == list(CLASSES)
+    assert card["classes"] == list(config.CLASSES)
     assert card["evaluation"]["litert_keras_agreement_mnist_test"] >= 0.999
     assert (small_run / "training_curves.png").stat().st_size > 0
     assert (small_run / "confusion_matrix.png").stat().st_size > 0

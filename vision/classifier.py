@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.config import MODEL_KERAS, MODEL_TFLITE, NUM_OUTPUTS, PATCH_SIZE
+from vision import config
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ MAX_BATCH = 64  # larger batches are split; one interpreter is kept per batch si
 RESTORE_HINT = "restore it with `git checkout -- models/` or retrain with `python train_model.py`"
 
 
-INPUT_CONTRACT = f"(N, {PATCH_SIZE}, {PATCH_SIZE}, 1) float32"  # what every model must take
+INPUT_CONTRACT = f"(N, {config.PATCH_SIZE}, {config.PATCH_SIZE}, 1) float32"  # what every model must take
 
 
 class ModelError(Exception):
@@ -65,10 +65,10 @@ class Classifier:
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         """One model call for the whole batch of patches (split only above MAX_BATCH)."""
-        if patches.ndim != 3 or patches.shape[1:] != (PATCH_SIZE, PATCH_SIZE):
+        if patches.ndim != 3 or patches.shape[1:] != (config.PATCH_SIZE, config.PATCH_SIZE):
             raise ValueError(f"patches must be (N, 28, 28), got {patches.shape}")
         if len(patches) == 0:
-            return np.zeros((0, NUM_OUTPUTS), np.float32)
+            return np.zeros((0, config.NUM_OUTPUTS), np.float32)
         x = patches.astype(np.float32)[..., None]
         chunks = [x[i : i + MAX_BATCH] for i in range(0, len(x), MAX_BATCH)]
         return np.concatenate([self._run(c) for c in chunks])
@@ -93,7 +93,7 @@ class Classifier:
                     interp = Interpreter(model_content=self._model_bytes, num_threads=self._threads)
                     _check_litert_input(interp.get_input_details(), self.path)
                     index = interp.get_input_details()[0]["index"]
-                    interp.resize_tensor_input(index, [batch, PATCH_SIZE, PATCH_SIZE, 1])
+                    interp.resize_tensor_input(index, [batch, config.PATCH_SIZE, config.PATCH_SIZE, 1])
                     interp.allocate_tensors()
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load model {self.path}: {_one_line(exc)}; {RESTORE_HINT}") from None
@@ -104,11 +104,11 @@ class Classifier:
         """One probe call: a model that takes the right input but fails or answers wrongly is
         refused at start, not on the first frame with a traceback."""
         try:
-            probe = self.probabilities(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
+            probe = self.probabilities(np.zeros((1, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8))
         except (ValueError, RuntimeError, TypeError) as exc:
             raise ModelError(f"model {self.path} fails on a {INPUT_CONTRACT} input: {_one_line(exc)}") from None
-        if probe.shape != (1, NUM_OUTPUTS):
-            raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {NUM_OUTPUTS} scores")
+        if probe.shape != (1, config.NUM_OUTPUTS):
+            raise ModelError(f"model {self.path} outputs {probe.shape[1:]}, expected {config.NUM_OUTPUTS} scores")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -123,7 +123,7 @@ def _check_litert_input(inputs: list[dict], path: Path) -> None:
         raise ModelError(f"model {path} has {len(inputs)} inputs, expected one {INPUT_CONTRACT}")
     shape = tuple(int(d) for d in inputs[0].get("shape_signature", inputs[0]["shape"]))
     dtype = np.dtype(inputs[0]["dtype"])
-    if len(shape) != 4 or shape[1:] != (PATCH_SIZE, PATCH_SIZE, 1) or dtype != np.float32:
+    if len(shape) != 4 or shape[1:] != (config.PATCH_SIZE, config.PATCH_SIZE, 1) or dtype != np.float32:
         raise ModelError(f"model {path} takes input {shape} {dtype}, expected {INPUT_CONTRACT}")
 
 
@@ -133,7 +133,7 @@ def _check_keras_input(model, path: Path) -> None:
     if len(inputs) != 1:
         raise ModelError(f"model {path} has {len(inputs)} inputs, expected one {INPUT_CONTRACT}")
     shape = tuple(inputs[0].shape)
-    if len(shape) != 4 or tuple(shape[1:]) != (PATCH_SIZE, PATCH_SIZE, 1):
+    if len(shape) != 4 or tuple(shape[1:]) != (config.PATCH_SIZE, config.PATCH_SIZE, 1):
         raise ModelError(f"model {path} takes input {shape}, expected {INPUT_CONTRACT}")
 
 
@@ -176,8 +176,8 @@ def _resolve(model_path: str | Path | None, backend: str) -> tuple[Path, str]:
     if backend == "keras" or (backend == "auto" and not litert_available()):
         if backend == "auto":
             log.warning("ai-edge-litert is not installed: using the slower Keras model")
-        return MODEL_KERAS, "keras"
-    return MODEL_TFLITE, "litert"
+        return config.MODEL_KERAS, "keras"
+    return config.MODEL_TFLITE, "litert"
 
 
 _SUFFIX_BACKENDS = {".keras": "keras", ".h5": "keras", ".tflite": "litert"}
@@ -209,7 +209,7 @@ def personal_model_path() -> Path:
     ``~/.config/digit-locker/models/digit_locker.tflite`` (beside the lock file)."""
     from vision.lockstore import default_config_path
 
-    return default_config_path().parent / PERSONAL_MODELS_DIR_NAME / MODEL_TFLITE.name
+    return default_config_path().parent / PERSONAL_MODELS_DIR_NAME / config.MODEL_TFLITE.name
 
 
 def resolve_model(explicit: Path | None, use_personal: bool = True) -> tuple[Path | None, str]:
@@ -226,7 +226,7 @@ def resolve_model(explicit: Path | None, use_personal: bool = True) -> tuple[Pat
         return None, ""
     path = personal_model_path()
     if not litert_available():
-        path = path.with_name(MODEL_KERAS.name)
+        path = path.with_name(config.MODEL_KERAS.name)
     if not path.is_file():
         return None, ""
     return path, f"using your personal model {path}{_fine_tuned_on(path)}"

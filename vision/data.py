@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.config import K_HOLDOUT_FRACTION, MNIST_FILENAME, PATCH_SIZE, SEED
+from vision import config
 
 LETTER_K = 10  # index of K in A..Z letter data sets (0 = A)
 MNIST_ENV = "DIGIT_LOCKER_MNIST"  # explicit path to mnist.npz, used by CI and tests
@@ -33,7 +33,7 @@ def keras_cache_dir() -> Path:
 
 def find_mnist(path: str | os.PathLike | None = None) -> Path | None:
     """The MNIST file to use: an explicit path, ``$DIGIT_LOCKER_MNIST``, or Keras' cache; else None."""
-    for candidate in (path, os.environ.get(MNIST_ENV), keras_cache_dir() / MNIST_FILENAME):
+    for candidate in (path, os.environ.get(MNIST_ENV), keras_cache_dir() / config.MNIST_FILENAME):
         if candidate:
             return Path(candidate)
     return None
@@ -61,7 +61,7 @@ def load_mnist(path: str | os.PathLike | None = None, download: bool = True):
 
 def _missing_mnist_message() -> str:
     return (
-        f"MNIST not found: put mnist.npz at {keras_cache_dir() / MNIST_FILENAME}, "
+        f"MNIST not found: put mnist.npz at {keras_cache_dir() / config.MNIST_FILENAME}, "
         f"or pass --mnist PATH, or set {MNIST_ENV}"
     )
 
@@ -101,11 +101,11 @@ def _read_letters_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         rows = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
     except (OSError, ValueError) as exc:
         raise DatasetError(f"{path}: not a letters CSV (label + 784 pixels per row): {exc}") from None
-    if rows.shape[1] != 1 + PATCH_SIZE * PATCH_SIZE:
+    if rows.shape[1] != 1 + config.PATCH_SIZE * config.PATCH_SIZE:
         raise DatasetError(f"{path}: rows have {rows.shape[1]} columns, expected 785")
     if rows.min() < 0 or rows.max() > 255:
         raise DatasetError(f"{path}: pixel values outside 0..255")
-    x = rows[:, 1:].reshape(-1, PATCH_SIZE, PATCH_SIZE).astype(np.uint8)
+    x = rows[:, 1:].reshape(-1, config.PATCH_SIZE, config.PATCH_SIZE).astype(np.uint8)
     return x, rows[:, 0].astype(np.uint8)
 
 
@@ -125,7 +125,7 @@ def _read_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
 
 
 def _check_images(x: np.ndarray, y: np.ndarray, path: Path, name: str) -> None:
-    if x.ndim != 3 or x.shape[1:] != (PATCH_SIZE, PATCH_SIZE):
+    if x.ndim != 3 or x.shape[1:] != (config.PATCH_SIZE, config.PATCH_SIZE):
         raise DatasetError(f"{path}: {name} has shape {x.shape}, expected (N, 28, 28)")
     if y.ndim != 1 or len(y) != len(x):
         raise DatasetError(f"{path}: {len(x)} images but labels of shape {y.shape}")
@@ -133,18 +133,18 @@ def _check_images(x: np.ndarray, y: np.ndarray, path: Path, name: str) -> None:
         raise DatasetError(f"{path}: expected integer arrays, got {x.dtype} / {y.dtype}")
 
 
-def split_k_holdout(x_k: np.ndarray, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+def split_k_holdout(x_k: np.ndarray, seed: int = config.SEED) -> tuple[np.ndarray, np.ndarray]:
     """Fixed split of the real K images: ``(train, holdout)``, holdout = 20%, never trained on.
 
     The split is a permutation drawn from ``seed`` over the images in file order, so the same
     file always yields the same hold-out.
     """
     order = np.random.default_rng(seed).permutation(len(x_k))
-    n_hold = int(np.ceil(len(x_k) * K_HOLDOUT_FRACTION))
+    n_hold = int(np.ceil(len(x_k) * config.K_HOLDOUT_FRACTION))
     return x_k[order[n_hold:]], x_k[order[:n_hold]]
 
 
-def synth_k(n: int, seed: int = SEED) -> np.ndarray:
+def synth_k(n: int, seed: int = config.SEED) -> np.ndarray:
     """``n`` synthetic handwritten K patches, uint8 (n, 28, 28), white on black, MNIST layout.
 
     Each K is three strokes with random geometry (stem height, where and at which angles the
@@ -153,7 +153,7 @@ def synth_k(n: int, seed: int = SEED) -> np.ndarray:
     from vision.preprocess import to_mnist
 
     rng = np.random.default_rng(seed)
-    out = np.zeros((n, PATCH_SIZE, PATCH_SIZE), np.uint8)
+    out = np.zeros((n, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     for i in range(n):
         out[i] = to_mnist(_elastic(_k_strokes(rng), rng))
     return out
@@ -197,7 +197,7 @@ def _elastic(img: np.ndarray, rng: np.random.Generator, alpha: float = 6.0, sigm
     return cv2.remap(img, gx + dx * scale, gy + dy * scale, cv2.INTER_LINEAR)
 
 
-def clutter_patches(n: int, seed: int = SEED) -> np.ndarray:
+def clutter_patches(n: int, seed: int = config.SEED) -> np.ndarray:
     """``n`` patches of things that are not characters, laid out as the segmenter hands them over.
 
     What survives the segmenter's shape filters in cluttered frames is mostly solid: wedges where
@@ -208,7 +208,7 @@ def clutter_patches(n: int, seed: int = SEED) -> np.ndarray:
 
     rng = np.random.default_rng(seed)
     makers = (_wedge, _fingertip, _smudge, _dash)
-    out = np.zeros((n, PATCH_SIZE, PATCH_SIZE), np.uint8)
+    out = np.zeros((n, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     for i in range(n):
         canvas = makers[i % len(makers)](rng)
         out[i] = to_mnist(_elastic(canvas, rng, alpha=3.0))
@@ -445,7 +445,7 @@ STRUCTURE_KINDS: dict[str, _MarkSpec] = {
 MARK_KINDS = {**OPERATOR_KINDS, **STRUCTURE_KINDS}
 
 
-def operator_patches(n: int, seed: int = SEED) -> np.ndarray:
+def operator_patches(n: int, seed: int = config.SEED) -> np.ndarray:
     """``n`` handwritten non-PIN marks, uint8 (n, 28, 28), white on black, MNIST layout.
 
     Cycles through ``+ - x / ( ) = : # *`` (a "×" is an x once fitted to 20 px). Without them the
@@ -459,7 +459,7 @@ def operator_patches(n: int, seed: int = SEED) -> np.ndarray:
     return _marks(tuple(OPERATOR_KINDS), n, seed)
 
 
-def structure_patches(n: int, seed: int = SEED) -> np.ndarray:
+def structure_patches(n: int, seed: int = config.SEED) -> np.ndarray:
     """``n`` pieces of printed boxes and tables with no glyph inside, uint8 (n, 28, 28).
 
     Cycles through: an L corner (three orientations), a T-junction (two), a crossing of two rules,
@@ -471,7 +471,7 @@ def structure_patches(n: int, seed: int = SEED) -> np.ndarray:
     return _marks(tuple(STRUCTURE_KINDS), n, seed)
 
 
-def mark_patches(kind: str, n: int, seed: int = SEED) -> np.ndarray:
+def mark_patches(kind: str, n: int, seed: int = config.SEED) -> np.ndarray:
     """``n`` patches of one kind from ``MARK_KINDS`` (for per-kind evaluation)."""
     if kind not in MARK_KINDS:
         raise ValueError(f"unknown mark kind {kind!r}; expected one of {sorted(MARK_KINDS)}")
@@ -482,7 +482,7 @@ def _marks(kinds: tuple[str, ...], n: int, seed: int) -> np.ndarray:
     from vision.preprocess import to_mnist
 
     rng = np.random.default_rng(seed)
-    out = np.zeros((n, PATCH_SIZE, PATCH_SIZE), np.uint8)
+    out = np.zeros((n, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     for i in range(n):
         spec = MARK_KINDS[kinds[i % len(kinds)]]
         out[i] = to_mnist(_elastic(_draw_mark(spec, rng), rng, alpha=spec.wobble))

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from vision.config import ROW_TOLERANCE, SPACE_GAP
+from vision import config
 
 _NEIGHBOUR_MAX_ANGLE = math.radians(55)  # neighbours steeper than this belong to another row
 _NEIGHBOUR_MAX_DIST = 4.0  # x median height: farther characters say little about direction
@@ -64,7 +64,7 @@ def group_rows(centers: np.ndarray, widths: np.ndarray, height: float, angle: fl
     xs, ys, w = p[:, 0].tolist(), p[:, 1].tolist(), np.asarray(widths, np.float64).tolist()  # floats: fast scalars
     rows: list[list[int]] = []
     for i in np.argsort(p[:, 0], kind="stable").tolist():
-        best, best_d = None, ROW_TOLERANCE * height
+        best, best_d = None, config.ROW_TOLERANCE * height
         for r, members in enumerate(rows):
             last = members[-1]
             if xs[i] - xs[last] < 0.2 * min(w[i], w[last]):
@@ -99,7 +99,7 @@ def gaps_before(centers: np.ndarray, widths: np.ndarray, row: list[int], height:
     out = [False]
     for k in range(1, len(row)):
         gap = (x[k] - w[k] / 2) - (x[k - 1] + w[k - 1] / 2)
-        out.append(gap > SPACE_GAP * height)
+        out.append(gap > config.SPACE_GAP * height)
     return out
 
 
@@ -114,7 +114,10 @@ def marks_between(centers: np.ndarray, row: list[int], marks: np.ndarray, height
     for k in range(1, len(row)):
         (x0, y0), (x1, y1) = p[k - 1], p[k]
         for mx, my in q:
-            if x0 < mx < x1 and abs(my - (y0 + (y1 - y0) * (mx - x0) / max(x1 - x0, 1e-6))) < ROW_TOLERANCE * height:
+            if (
+                x0 < mx < x1
+                and abs(my - (y0 + (y1 - y0) * (mx - x0) / max(x1 - x0, 1e-6))) < config.ROW_TOLERANCE * height
+            ):
                 out[k] = True
                 break
     return out

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vision.config import CLASSES, K_INDEX, NUM_OUTPUTS, PATCH_SIZE, REJECT_INDEX
+from vision import config
 
 #: Keras' default 0.99 leaves the moving statistics near their initial values after a short run.
 BN_MOMENTUM = 0.9
@@ -38,7 +38,7 @@ def build_model(dropout: float = 0.25):
         x = bn_relu(layers.DepthwiseConv2D(3, padding="same", use_bias=False)(x))
         return conv(x, filters, 1)
 
-    inputs = keras.Input((PATCH_SIZE, PATCH_SIZE, 1), name="patch")
+    inputs = keras.Input((config.PATCH_SIZE, config.PATCH_SIZE, 1), name="patch")
     x = layers.Rescaling(1.0 / 255.0)(inputs)
     x = conv(x, 16)  # 28x28: thin strokes and small loops are seen at full resolution
     x = conv(x, 32, strides=2)  # 14x14
@@ -52,7 +52,7 @@ def build_model(dropout: float = 0.25):
     x = layers.Dense(128, use_bias=False)(x)
     x = bn_relu(x)
     x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(NUM_OUTPUTS, activation="softmax", name="scores")(x)
+    outputs = layers.Dense(config.NUM_OUTPUTS, activation="softmax", name="scores")(x)
     return keras.Model(inputs, outputs, name="digit_locker_cnn")
 
 
@@ -103,22 +103,24 @@ def evaluate_predictions(
 
     ``pred_marks`` maps a mark kind (operator or box piece, never trained on) to its predictions.
     """
-    confusion = np.zeros((NUM_OUTPUTS, NUM_OUTPUTS), np.int64)
+    confusion = np.zeros((config.NUM_OUTPUTS, config.NUM_OUTPUTS), np.int64)
     np.add.at(confusion, (y_test.astype(int), pred_test.astype(int)), 1)
-    per_class = {CLASSES[c]: float(np.mean(pred_test[y_test == c] == c)) for c in range(10) if np.any(y_test == c)}
-    called_k = int(np.sum(pred_test == K_INDEX))
-    rejected = int(np.sum(pred_test == REJECT_INDEX))
+    per_class = {
+        config.CLASSES[c]: float(np.mean(pred_test[y_test == c] == c)) for c in range(10) if np.any(y_test == c)
+    }
+    called_k = int(np.sum(pred_test == config.K_INDEX))
+    rejected = int(np.sum(pred_test == config.REJECT_INDEX))
     ev = Evaluation(float(np.mean(pred_test == y_test)), per_class, called_k, rejected, confusion=confusion.tolist())
     if pred_k is not None and len(pred_k):
-        tp = int(np.sum(pred_k == K_INDEX))
-        np.add.at(confusion, (np.full(len(pred_k), K_INDEX), pred_k.astype(int)), 1)
+        tp = int(np.sum(pred_k == config.K_INDEX))
+        np.add.at(confusion, (np.full(len(pred_k), config.K_INDEX), pred_k.astype(int)), 1)
         ev.confusion = confusion.tolist()
         ev.k_recall, ev.k_holdout_size = tp / len(pred_k), len(pred_k)
         ev.k_precision = tp / (tp + called_k) if tp + called_k else 0.0
     if pred_other_letters is not None and len(pred_other_letters):
-        ev.other_letters_called_k = float(np.mean(pred_other_letters == K_INDEX))
+        ev.other_letters_called_k = float(np.mean(pred_other_letters == config.K_INDEX))
     if pred_marks:
-        ev.marks_rejected = {kind: float(np.mean(p == REJECT_INDEX)) for kind, p in pred_marks.items()}
+        ev.marks_rejected = {kind: float(np.mean(p == config.REJECT_INDEX)) for kind, p in pred_marks.items()}
     return ev
 
 
