@@ -198,3 +198,45 @@ def test_marks_of_the_desk_grain_around_a_card_are_not_read(classifier):
         scene = render_condition("desk", [hershey_glyph(c, rng, 64) for c in labels], list(labels), rng)
         assert scene.lines == (labels,)
         assert read_frame(scene.frame, classifier).lines == (labels,)
+
+
+def _assert_stats_match_opencv(mask: np.ndarray, name: str) -> int:
+    """component_stats of ``mask`` (uint8 0/255) equals OpenCV's per-label x, y, w, h, area."""
+    import cv2
+
+    from vision.segment import component_stats
+
+    n, labels, expected, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    ours, _ = component_stats(labels, n, mask)
+    assert ours.shape == expected.shape, name
+    bad = np.flatnonzero((ours[1:] != expected[1:]).any(axis=1)) + 1  # row 0, the background, is left 0
+    assert bad.size == 0, f"{name}: label {bad[0]} ours {ours[bad[0]]} OpenCV {expected[bad[0]]}"
+    return n - 1
+
+
+def _real_photo_files(folder) -> list:
+    from vision import config
+
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in config.IMAGE_EXTENSIONS)
+
+
+def test_component_stats_equal_opencv_on_ink_masks_of_real_photos(real_photos):
+    """The hand-written statistics exist for speed (see component_stats): on the ink masks that
+    segment builds from every real photo, they must be OpenCV's, label for label."""
+    folders = [real_photos, real_photos.parent / "real_photos_dev2"]
+    if not folders[1].is_dir():
+        pytest.skip(f"second real photo set not found at {folders[1]}")
+    components = 0
+    for path in (p for folder in folders for p in _real_photo_files(folder)):
+        components += _assert_stats_match_opencv(segment(read_image(path)).make_mask(), path.name)
+    assert components > 1000  # the masks held real work, not a handful of blobs
+
+
+def test_component_stats_equal_opencv_on_ink_masks_of_generated_scenes(rng):
+    from vision.scene_conditions import CONDITIONS, render_condition
+
+    masks = [segment(_scene(rng, polarity=p, noise=4, rows=2).frame).make_mask() for p in ("dark", "light")]
+    for name in CONDITIONS:
+        scene = render_condition(name, [hershey_glyph(c, rng, 64) for c in "25804"], list("25804"), rng)
+        masks.append(segment(scene.frame).make_mask())
+    assert all(_assert_stats_match_opencv(m, f"scene {i}") > 0 for i, m in enumerate(masks))
