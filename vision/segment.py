@@ -8,6 +8,7 @@ hold from a 320x240 webcam to a 4032x3024 phone photo.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -275,7 +276,7 @@ def segment(
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
-    paper = _paper_level(ink)
+    paper = functools.cache(lambda: _paper_level(ink))  # only frames with a crowded mark pay for it
     kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _in_texture(ink, comps, g, paper)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
@@ -602,7 +603,7 @@ def _paper_level(ink: np.ndarray) -> float:
     return float(np.percentile(small, config.PAPER_PERCENTILE))
 
 
-def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: float) -> bool:
+def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[[], float]) -> bool:
     """Whether a candidate is one mark of a texture (wood grain, carpet) around the page rather
     than writing: writing stands on paper with at most its neighbours in the row beside it; a
     texture's marks are crowded by more marks on most sides, on something darker than the paper.
@@ -624,7 +625,7 @@ def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: float) 
     if crowded < config.TEXTURE_SIDES:
         return False
     around = ink[y0 - band : y1 + band, x0 - band : x1 + band]
-    return _grey_median(around) < config.DESK_SHARE * paper
+    return _grey_median(around) < config.DESK_SHARE * paper()
 
 
 _RIM = np.ones((5, 5), np.uint8)  # the anti-aliased rim around strokes, left out of "inside"
