@@ -10,7 +10,8 @@ Usage:
 
 Keys (window):
     r reset buffer   Backspace delete last   Enter submit   m sequential/row mode
-    p polarity auto/dark/light   d debug view   s snapshot   h help   q / Esc quit
+    p polarity auto/dark/light   d debug view   s snapshot   h help   q quit
+    c teach it your handwriting (asks for each character; Esc leaves teaching, else quits)
 
 Exit codes: 0 ok, 1 failure while running (camera lost), 2 bad usage or missing input/model.
 """
