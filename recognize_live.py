@@ -323,7 +323,10 @@ def make_session(args: argparse.Namespace, kind: str, classifier) -> LiveSession
     if choice.note:
         print(f"{choice.note}; set your own with `{config.SET_PIN_COMMAND}`", file=sys.stderr)
     screen_note = DEMO_SCREEN_NOTE if choice.demo else ""
-    return LiveSession(classifier, choice.entry, args.polarity, demo_note=screen_note, snapshot_dir=args.snapshots)
+    from vision.snapshots import save_snapshot
+
+    store = functools.partial(save_snapshot, args.snapshots)
+    return LiveSession(classifier, choice.entry, args.polarity, demo_note=screen_note, save_snapshot=store)
 
 
 def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace, window: Window | None) -> int:

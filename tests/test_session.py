@@ -8,6 +8,7 @@ so they test masking and state without depending on the model; the end-to-end te
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -25,6 +26,7 @@ from vision.lockstore import Lock, Verdict
 from vision.scenes import demo_schedule
 from vision.session import Action, LiveSession, action_for_key, live_json
 from vision.session import masked_detections as masked
+from vision.snapshots import save_snapshot
 from vision.types import Box, Detection
 
 PIN_KEYS = {"length", "pin_length", "state", "mode", "progress", "candidate_box", "lockout_remaining", "message"}
@@ -76,7 +78,7 @@ def test_other_keys_do_nothing(key: int) -> None:
 @pytest.fixture
 def session(tmp_path: Path) -> LiveSession:
     locker = PinEntry(Lock.in_memory(config.DEMO_PIN), hold_s=0.0, hold_frames=1)
-    return LiveSession(ReadsTwo(), locker, snapshot_dir=tmp_path / "snaps")
+    return LiveSession(ReadsTwo(), locker, save_snapshot=functools.partial(save_snapshot, tmp_path / "snaps"))
 
 
 def _type_one(session: LiveSession, char: str = "2") -> None:
@@ -162,12 +164,12 @@ def test_demo_note_reaches_the_hud(tmp_path: Path) -> None:
     assert session.hud().demo_note == "DEMO: note"
 
 
-def test_snapshot_names_hold_only_a_timestamp_and_frame_index(session: LiveSession, card_frame) -> None:
+def test_snapshot_names_hold_only_a_timestamp_and_frame_index(session: LiveSession, card_frame, tmp_path) -> None:
     session.step(card_frame, 42, 0.0)
     _type_one(session)
     events = session.handle(Action.SNAPSHOT, 0.0)
     assert [e.kind for e in events] == ["snapshot"] and "saved" in events[0].message
-    names = sorted(p.name for p in session.snapshot_dir.iterdir())
+    names = sorted(p.name for p in (tmp_path / "snaps").iterdir())
     assert len(names) == 2, names
     for name in names:
         assert re.fullmatch(r"snapshot-\d{8}-\d{6}-000042(-patches)?\.png", name), name
@@ -176,7 +178,8 @@ def test_snapshot_names_hold_only_a_timestamp_and_frame_index(session: LiveSessi
 def test_snapshot_failure_is_an_event_not_a_crash(tmp_path: Path, card_frame: np.ndarray) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), snapshot_dir=blocker)
+    store = functools.partial(save_snapshot, blocker)
+    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), save_snapshot=store)
     session.step(card_frame, 0, 0.0)
     events = session.handle(Action.SNAPSHOT, 0.0)
     assert [e.kind for e in events] == ["snapshot"] and "failed" in events[0].message

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from vision.entry import Event, PinEntry
 from vision.lockstore import Lock, default_config_path
 from vision.overlay import Hud, debug_view, draw
 from vision.pipeline import ProbabilityModel, live_side, read_frame
-from vision.snapshots import save_snapshot
 from vision.teach import TaughtSample, Teacher
 from vision.types import Detection, EntryMode, FrameResult, Polarity
 
@@ -121,7 +121,9 @@ class LiveSession:
     debug: bool = False
     show_help: bool = False
     demo_note: str = ""
-    snapshot_dir: Path = Path("snapshots")
+    # Writes a snapshot (frame index, frame, patches) and returns the files: the front end's, so
+    # that no file is written from here (recognize_live.py passes vision.snapshots.save_snapshot).
+    save_snapshot: Callable[[int, np.ndarray, np.ndarray | None], list[Path]] | None = None
     fps: float = 0.0
     _last_tick: float | None = field(default=None, repr=False)
     _last: FrameResult | None = field(default=None, repr=False)
@@ -244,13 +246,15 @@ class LiveSession:
         return teach.message if teach else entry_message
 
     def snapshot(self) -> list[Path]:
-        """Save the current frame and the patches the model saw, owner-only (vision/snapshots.py).
+        """Save the current frame and the patches the model saw through ``save_snapshot``.
 
         Returns the files written; raises OSError when they cannot be written.
         """
         if self._frame is None or self._last is None:
             raise RuntimeError("snapshot() before the first step()")
-        return save_snapshot(self.snapshot_dir, self._last.index, self._frame, self._last.patches)
+        if self.save_snapshot is None:
+            raise OSError("this front end keeps no snapshots")
+        return self.save_snapshot(self._last.index, self._frame, self._last.patches)
 
     def _save_snapshot(self) -> Event:
         """snapshot() as an event and an on-screen note: a full disk must not end the session."""
@@ -259,7 +263,7 @@ class LiveSession:
         except (OSError, cv2.error) as exc:
             self._show("snapshot failed (see the terminal)")
             return self._note("snapshot", f"snapshot failed: {exc}")
-        self._show(f"snapshot saved to {self.snapshot_dir}/ (private)")
+        self._show(f"snapshot saved to {paths[0].parent}/ (private)")
         what = "frame and patches" if len(paths) > 1 else "frame"
         return self._note("snapshot", f"snapshot saved: {paths[0]} ({what}; owner-only, shows the typed characters)")
 

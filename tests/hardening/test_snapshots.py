@@ -4,6 +4,7 @@ never written through an older file or a planted link, and announced on screen a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import stat
@@ -36,7 +37,8 @@ def _mode(path: Path) -> int:
 
 
 def _session(folder: Path, frame: np.ndarray, index: int = 5, now: float = 1.0) -> LiveSession:
-    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), snapshot_dir=folder)
+    store = functools.partial(snapmod.save_snapshot, folder)
+    session = LiveSession(ReadsTwo(), PinEntry(Lock.in_memory(config.DEMO_PIN)), save_snapshot=store)
     session.step(frame, index, now)
     return session
 
