@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import cv2
 import numpy as np
 import pytest
+from conftest import ReadsTwo
 
 from vision import config, overlay
 from vision.overlay import (
@@ -109,11 +109,28 @@ def test_banners_differ_per_state(drawn_text) -> None:
     assert "--set-pin" in texts["no_pin"]
 
 
-def test_hud_has_no_field_that_could_hold_pin_characters() -> None:
-    fields = {f.name: f.type for f in dataclasses.fields(Hud)}
-    pin_related = {name for name in fields if "pin" in name or "buffer" in name}
-    assert pin_related == {"buffer_len", "pin_len"}
-    assert fields["buffer_len"] == "int" and fields["pin_len"] == "int | None"
+class ReadsNine(ReadsTwo):
+    """Stand-in model reading every patch as a "9", a character no HUD text holds."""
+
+    def probabilities(self, patches: np.ndarray) -> np.ndarray:
+        return np.roll(super().probabilities(patches), config.CLASSES.index("9") - config.CLASSES.index("2"), axis=1)
+
+
+def test_a_typed_character_reaches_the_hud_only_masked(card_frame, drawn_text) -> None:
+    """A "9" typed through the live session: the HUD it builds draws the count and stars, never the 9
+    (the boxes, drawn separately, show what the camera reads; here no detection is drawn)."""
+    from vision.entry import PinEntry
+    from vision.lockstore import Lock
+    from vision.session import LiveSession
+
+    session = LiveSession(ReadsNine(), PinEntry(Lock.in_memory("2745"), hold_s=0.0, hold_frames=1))
+    _, events = session.step(card_frame, 0, 0.1)
+    assert [e.kind for e in events] == ["accepted"]
+    draw(card_frame, [], session.hud())
+    texts = [text for text, *_ in drawn_text if "fps" not in text]  # the fps figure may hold a 9
+    assert "PIN  * _ _ _" in texts
+    assert any("(1/4)" in t and "*" in t for t in texts), texts
+    assert not any("9" in t for t in texts), texts
 
 
 def test_buffer_is_drawn_masked(drawn_text) -> None:
