@@ -2,14 +2,16 @@
 
 Frames are generated scenes of Hershey glyphs (fixed seed, dark ink, mild gradient and noise) at
 640x480 and 1280x720 holding 1, 6 and 20 characters. Each configuration pre-renders a few frames
-and loops over them. Every iteration runs the whole live loop twice on the same frame, in
+and loops over them. Every iteration runs the live app's own session (``LiveSession.step``, then
+``render``: the code the window, headless runs and the web app run) twice on the same frame, in
 alternating order so neither side profits from warm caches: once with our LiteRT classifier and
 once with the approach of typical webcam-digit projects, the Keras model's
 ``model.predict(batch, verbose=0)`` called once per frame on the frame's batch of patches. The
 segmentation code, the patches, the PIN update and the overlay are the same; only classification
 differs, and the run checks that both sides saw identical patches. As in the live app, each frame
 is read at the size the previous frame's characters allow (``pipeline.live_side``); the table
-shows the median long side frames were read at.
+shows the median long side frames were read at. Stages are timed from outside: the read's own
+stages from ``FrameResult.timings_ms``, "PIN update" as the rest of the step, "overlay" as render.
 
 Usage:
     python -m vision.bench                          # full run, readable tables
@@ -43,9 +45,9 @@ from vision import config
 from vision.entry import PinEntry
 from vision.evaluate import read_labels
 from vision.lockstore import Lock
-from vision.overlay import Hud, draw
-from vision.pipeline import ProbabilityModel, live_side, read_frame
+from vision.pipeline import ProbabilityModel, read_frame
 from vision.scenes import hershey_glyph, render_scene
+from vision.session import LiveSession
 from vision.sources import read_image
 from vision.types import FrameResult
 
@@ -123,32 +125,29 @@ def make_frames(size: tuple[int, int], n_chars: int, count: int, seed: int = SEE
     return frames
 
 
-def new_locker() -> PinEntry:
-    """A locker on an in-memory lock, as the demo uses; frames change every iteration, so no
-    character is held long enough to be typed and every update is the ordinary per-frame one."""
-    return PinEntry(Lock.in_memory(BENCH_PIN))
+def new_session(classifier: ProbabilityModel) -> LiveSession:
+    """The live app's own session, on an in-memory lock as the demo uses; frames change every
+    iteration, so no character is held long enough to be typed and every update is the ordinary
+    per-frame one."""
+    return LiveSession(classifier, PinEntry(Lock.in_memory(BENCH_PIN)))
 
 
-def live_step(
-    frame: np.ndarray,
-    classifier: ProbabilityModel,
-    locker: PinEntry,
-    index: int,
-    last: FrameResult | None = None,
-):
-    """One pass of the live loop (read, PIN update, overlay) -> (FrameResult, ms per stage).
+READ_STAGES = ("threshold", "contours", "normalize", "classify", "rows")  # read_frame's own timings
 
-    ``last`` is the previous frame's result: like LiveSession, the frame is read at the size
-    its characters need (pipeline.live_side).
-    """
+
+def live_step(session: LiveSession, frame: np.ndarray, index: int) -> tuple[FrameResult, dict[str, float]]:
+    """One frame through the session the app runs (read and PIN entry, then the window image)
+    -> (FrameResult, ms per stage). The session reads each frame at the size the previous
+    frame's characters need (pipeline.live_side), as live; "pin" is the step's time beyond the
+    read itself."""
     t0 = time.perf_counter()
-    result = read_frame(frame, classifier, "auto", index, max_side=live_side(frame.shape, last))
+    result, _ = session.step(frame, index, index / config.DEMO_FPS)
     t1 = time.perf_counter()
-    locker.update(result.detections, result.lines, index / config.DEMO_FPS)
+    session.render()
     t2 = time.perf_counter()
-    draw(frame, result.detections, Hud())
-    t3 = time.perf_counter()
-    ms = dict(result.timings_ms, pin=(t2 - t1) * 1e3, overlay=(t3 - t2) * 1e3, total=(t3 - t0) * 1e3)
+    read = sum(result.timings_ms.get(k, 0.0) for k in READ_STAGES)
+    step = (t1 - t0) * 1e3
+    ms = dict(result.timings_ms, pin=max(0.0, step - read), overlay=(t2 - t1) * 1e3, total=(t2 - t0) * 1e3)
     return result, ms
 
 
@@ -182,20 +181,18 @@ def bench_config(frames: list[np.ndarray], c: Contenders, iterations: int) -> di
     ours_ms: dict[str, list[float]] = {key: [] for key, _ in STAGES}
     ref_ms: dict[str, list[float]] = {"classify": [], "total": []}
     keras_ms, found, sides, same = [], [], [], 0
-    lockers = (new_locker(), new_locker())
+    ours, theirs = new_session(c.ours), new_session(c.reference)
     warmup = len(frames)
-    last = None  # both sides read each frame at the size our previous result asked for
     for i in range(warmup + iterations):
         frame = frames[i % len(frames)]
         if i % 2:  # alternate who goes first, so neither side always runs on warm caches
-            ref, ref_t = live_step(frame, c.reference, lockers[1], i, last)
-            res, t = live_step(frame, c.ours, lockers[0], i, last)
+            ref, ref_t = live_step(theirs, frame, i)
+            res, t = live_step(ours, frame, i)
         else:
-            res, t = live_step(frame, c.ours, lockers[0], i, last)
-            ref, ref_t = live_step(frame, c.reference, lockers[1], i, last)
-        last = res
+            res, t = live_step(ours, frame, i)
+            ref, ref_t = live_step(theirs, frame, i)
         k = _timed_ms(c.keras_call.probabilities, res.patches)
-        if not np.array_equal(res.patches, ref.patches):
+        if not np.array_equal(res.patches, ref.patches):  # also: both read the frame at one size
             raise BenchError("the reference saw different patches: the comparison would be unfair")
         if i < warmup:
             continue
