@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
+from conftest import ReadsTwo
 
 from vision import config
 from vision.data import clutter_patches
 from vision.evaluate import score_folder, score_synthetic, summarize
-from vision.pipeline import _read_rows, live_side, read_frame
-from vision.segment import Segmentation
-from vision.types import Box, FrameResult
+from vision.pipeline import live_side, read_frame
+from vision.segment import segment
+from vision.types import FrameResult
 
 
 def test_real_photos_read_at_least_95_percent(classifier, real_photos):
@@ -99,27 +100,20 @@ def test_photos_read_at_the_live_size_read_as_well(classifier, real_photos):
     assert 1 - edits / chars >= 0.97, (edits, chars)
 
 
-def _segmentation(boxes: list[Box], char_height: float) -> Segmentation:
-    return Segmentation(
-        boxes=tuple(boxes),
-        patches=np.zeros((len(boxes), 28, 28), np.uint8),
-        extents=np.array([b.w for b in boxes], np.float64),
-        angle=0.0,
-        char_height=char_height,
-        polarity="dark",
-        make_mask=lambda: np.zeros((10, 10), np.uint8),
-    )
-
-
 def test_a_short_mark_alone_on_its_line_is_not_a_character():
     """The sliver of a hard shadow's edge reads as a confident "1": on a line of its own and
     shorter than the characters around, it is dropped; a full-height lone character is kept."""
-    row = [Box(100 + 40 * i, 100, 25, 40) for i in range(3)]
-    probs = np.zeros((5, config.NUM_OUTPUTS), np.float32)
-    probs[:, 1] = 1.0
-    seg = _segmentation([*row, Box(200, 300, 6, 18), Box(200, 400, 12, 38)], char_height=40.0)
-    _, lines, _ = _read_rows(seg, probs)
-    assert lines == ["111", "1"]
+    import cv2
+
+    frame = np.full((480, 640, 3), 225, np.uint8)
+    for x in (112, 152, 192):  # a row of three strokes 40 px tall
+        cv2.line(frame, (x, 100), (x, 140), (30, 30, 30), 5)
+    cv2.line(frame, (203, 300), (203, 318), (30, 30, 30), 5)  # the short sliver, alone on its line
+    cv2.line(frame, (206, 400), (206, 438), (30, 30, 30), 5)  # a full-height character, alone too
+    assert len(segment(frame).boxes) == 5  # the sliver is segmented: reading drops it
+    result = read_frame(frame, ReadsTwo())
+    assert result.lines == ("222", "2")
+    assert all(d.box.y > 350 for d in result.detections if d.row == 1)
 
 
 def test_the_demo_row_read_as_a_photo_is_the_pin_and_no_thumb(classifier):
