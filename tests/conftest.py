@@ -83,6 +83,20 @@ class ReadsTwo:
         return probs
 
 
+class FakeClock:
+    """Stand-in for ``time.time`` (or a frame clock): it reads ``t`` and moves only when told to,
+    so holds and lockouts run without sleeping."""
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
 @pytest.fixture(scope="session")
 def card_frame() -> np.ndarray:
     """A demo frame with the first PIN card fully in view (a snapshot then has patches too)."""

@@ -1,7 +1,7 @@
 """Tests for vision.lockstore and vision.entry: PIN rules, the lock file, throttling, entry.
 
 Time is driven explicitly: ``Feed`` steps a monotonic clock by 1/8 s per frame (exact in binary
-floating point, so hold thresholds are hit exactly) and ``WallClock`` stands in for ``time.time``.
+floating point, so hold thresholds are hit exactly) and ``FakeClock`` (conftest) stands in for ``time.time``.
 Locks hash with the cheap ``FAST`` scrypt cost, passed explicitly; the default cost has its own
 test in tests/hardening/test_lock_cost.py.
 """
@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import FakeClock
 
 from vision import config, lockstore
 from vision.entry import Event, PinEntry
@@ -35,16 +36,6 @@ PIN = "7K39"
 WRONG = "7K93"
 T0 = 1_700_000_000.0  # wall-clock epoch seconds
 FAST = ScryptParams(n=2**10, r=1, p=1)  # well under a millisecond: tests only
-
-
-class WallClock:
-    """Injectable stand-in for time.time."""
-
-    def __init__(self, t: float = T0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def det(char: str, conf: float = 0.99, size: int = 60, x: int = 0) -> Detection:
@@ -93,12 +84,12 @@ def lock(tmp_path: Path) -> Lock:
 
 
 @pytest.fixture
-def wall() -> WallClock:
-    return WallClock()
+def wall() -> FakeClock:
+    return FakeClock(T0)
 
 
 @pytest.fixture
-def locker(lock: Lock, wall: WallClock) -> PinEntry:
+def locker(lock: Lock, wall: FakeClock) -> PinEntry:
     return PinEntry(lock, wall_clock=wall)
 
 
@@ -353,7 +344,7 @@ def test_not_accepted_before_hold_s(locker: PinEntry) -> None:
     assert locker.view.buffer_len == 1
 
 
-def test_not_accepted_with_too_few_frames(lock: Lock, wall: WallClock) -> None:
+def test_not_accepted_with_too_few_frames(lock: Lock, wall: FakeClock) -> None:
     locker = PinEntry(lock, hold_frames=3, wall_clock=wall)
     assert locker.update([det("7")], [], 0.0) == []
     assert locker.update([det("7")], [], 1.0) == []  # long enough, only 2 frames
@@ -366,7 +357,7 @@ def test_holding_a_card_types_it_once(locker: PinEntry) -> None:
     assert locker.view.candidate_progress is None  # latched: nothing to type
 
 
-def test_lowering_and_raising_types_it_again(tmp_path: Path, wall: WallClock) -> None:
+def test_lowering_and_raising_types_it_again(tmp_path: Path, wall: FakeClock) -> None:
     lk = Lock.load(tmp_path / "lock.json", kdf=FAST)
     lk.set_pin("1170")
     feed = Feed(PinEntry(lk, wall_clock=wall))
@@ -377,7 +368,7 @@ def test_lowering_and_raising_types_it_again(tmp_path: Path, wall: WallClock) ->
 def test_one_dropout_frame_neither_rearms_nor_restarts(locker: PinEntry) -> None:
     feed = Feed(locker)
     assert kinds(feed.hold("1", 5) + feed.hold("?", 1) + feed.hold("1", 10)) == ["accepted"]
-    feed2 = Feed(PinEntry(Lock.in_memory(PIN, kdf=FAST), wall_clock=WallClock()))
+    feed2 = Feed(PinEntry(Lock.in_memory(PIN, kdf=FAST), wall_clock=FakeClock(T0)))
     # 0.5 s and 5 frames of "7" across a one-frame dropout still type it
     assert kinds(feed2.hold("7", 2) + feed2.hold(None, 1) + feed2.hold("7", 3)) == ["accepted"]
 
@@ -389,7 +380,7 @@ def test_flicker_to_another_char_restarts_hold_and_does_not_rearm(locker: PinEnt
     assert feed.hold("1", 1) + feed.hold("7", 20) == []  # "7" stays latched
 
 
-def test_switching_cards_types_double_characters_in_order(tmp_path: Path, wall: WallClock) -> None:
+def test_switching_cards_types_double_characters_in_order(tmp_path: Path, wall: FakeClock) -> None:
     lk = Lock.load(tmp_path / "lock.json", kdf=FAST)
     lk.set_pin("K77K")
     feed = Feed(PinEntry(lk, wall_clock=wall))
@@ -406,7 +397,7 @@ def test_reject_and_low_confidence_never_enter(locker: PinEntry) -> None:
     assert locker.view.buffer_len == 0
 
 
-def test_largest_detection_is_the_candidate(lock: Lock, wall: WallClock) -> None:
+def test_largest_detection_is_the_candidate(lock: Lock, wall: FakeClock) -> None:
     feed = Feed(PinEntry(lock, wall_clock=wall))
     for c in PIN:
         events = [e for _ in range(5) for e in feed.frame(det("1", size=20), det(c, size=80, x=100))]
@@ -440,7 +431,7 @@ def test_auto_submit_at_pin_length_then_back_to_locked(locker: PinEntry) -> None
     assert locker.view.state == "locked" and locker.view.buffer_len == 0
 
 
-def test_early_submit(lock: Lock, wall: WallClock) -> None:
+def test_early_submit(lock: Lock, wall: FakeClock) -> None:
     locker = PinEntry(lock, pin_length=8, wall_clock=wall)
     feed = Feed(locker)
     assert "submitted" not in kinds(feed.type(PIN))
@@ -466,7 +457,7 @@ def test_wrong_pin_is_denied_then_locked(locker: PinEntry, lock: Lock) -> None:
     assert locker.view.state == "locked"
 
 
-def test_locker_lockout_ignores_input_until_it_ends(locker: PinEntry, wall: WallClock) -> None:
+def test_locker_lockout_ignores_input_until_it_ends(locker: PinEntry, wall: FakeClock) -> None:
     feed = Feed(locker)
     feed.type(WRONG)
     feed.type(WRONG)
@@ -482,7 +473,7 @@ def test_locker_lockout_ignores_input_until_it_ends(locker: PinEntry, wall: Wall
     assert kinds(feed.type(PIN))[-1] == "granted"
 
 
-def test_locker_reports_disabled(locker: PinEntry, lock: Lock, wall: WallClock) -> None:
+def test_locker_reports_disabled(locker: PinEntry, lock: Lock, wall: FakeClock) -> None:
     for _ in range(9):
         lock.check(WRONG, wall.t)
         wall.t += lock.lockout_remaining(wall.t)
@@ -495,7 +486,7 @@ def test_locker_reports_disabled(locker: PinEntry, lock: Lock, wall: WallClock) 
 # --- PinEntry: row mode and no PIN -------------------------------------------------------------
 
 
-def test_row_mode_accepts_a_stable_row_once(lock: Lock, wall: WallClock) -> None:
+def test_row_mode_accepts_a_stable_row_once(lock: Lock, wall: FakeClock) -> None:
     locker = PinEntry(lock, mode="row", wall_clock=wall)
     feed = Feed(locker)
     assert feed.row("7K?9", 10) == []  # a "?" spoils the row
@@ -506,7 +497,7 @@ def test_row_mode_accepts_a_stable_row_once(lock: Lock, wall: WallClock) -> None
     assert feed.row(PIN, 20) == []  # held still: checked only once
 
 
-def test_row_mode_prefers_the_longest_valid_row(wall: WallClock) -> None:
+def test_row_mode_prefers_the_longest_valid_row(wall: FakeClock) -> None:
     locker = PinEntry(Lock.in_memory("25801", kdf=FAST), mode="row", wall_clock=wall)
     feed = Feed(locker)
     events = [e for _ in range(5) for e in feed.frame(lines=("1357", "2580 1", "?"))]
@@ -522,7 +513,7 @@ def test_toggle_mode_switches_and_drops_the_candidate(locker: PinEntry) -> None:
         PinEntry(locker._lock, mode="diagonal")
 
 
-def test_without_pin_the_buffer_fills_and_submit_explains(tmp_path: Path, wall: WallClock) -> None:
+def test_without_pin_the_buffer_fills_and_submit_explains(tmp_path: Path, wall: FakeClock) -> None:
     locker = PinEntry(Lock.load(tmp_path / "lock.json"), wall_clock=wall)
     feed = Feed(locker)
     assert locker.view.state == "no_pin"
@@ -540,7 +531,7 @@ def test_without_pin_the_buffer_fills_and_submit_explains(tmp_path: Path, wall: 
 
 
 def test_pin_never_appears_in_events_views_reprs_or_logs(
-    lock: Lock, wall: WallClock, caplog: pytest.LogCaptureFixture
+    lock: Lock, wall: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     locker = PinEntry(lock, pin_length=8, wall_clock=wall)
@@ -568,7 +559,7 @@ def test_view_boxes_the_card_being_accepted_in_sequential_mode(locker: PinEntry)
     assert locker.view.candidate_box is None
 
 
-def test_view_boxes_the_whole_row_being_accepted_in_row_mode(wall: WallClock) -> None:
+def test_view_boxes_the_whole_row_being_accepted_in_row_mode(wall: FakeClock) -> None:
     locker = PinEntry(Lock.in_memory("2580", kdf=FAST), mode="row", wall_clock=wall)
     row0 = [Detection(c, 0.99, Box(10 + 40 * i, 10, 30, 40), row=0, col=i) for i, c in enumerate("13")]
     row1 = [Detection(c, 0.99, Box(10 + 40 * i, 100, 30, 40 + i), row=1, col=i) for i, c in enumerate("2580")]

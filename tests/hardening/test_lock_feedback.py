@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import FakeClock
 
 import recognize_live
 from vision import config
@@ -36,32 +37,18 @@ def locked_file(path: Path, failures: int, until: float, pin: str = PIN) -> Path
     return path
 
 
-class Clock:
-    """Monotonic frame time and wall time advancing together."""
-
-    def __init__(self, wall: float) -> None:
-        self.wall, self.t = wall, 0.0
-
-    def __call__(self) -> float:
-        return self.wall
-
-    def step(self, dt: float = 1 / FPS) -> None:
-        self.wall += dt
-        self.t += dt
-
-
-def run(locker: PinEntry, clock: Clock, seconds: float, char: str | None = None) -> list[tuple[str, str]]:
+def run(locker: PinEntry, clock: FakeClock, seconds: float, char: str | None = None) -> list[tuple[str, str]]:
     """Feed empty frames (or one held ``char``) for ``seconds``; the events as (kind, message)."""
     out: list[Event] = []
     for _ in range(round(seconds * FPS)):
         dets = [Detection(char, 0.99, Box(0, 0, 60, 60), 0)] if char else []
         out += locker.update(dets, [], clock.t)
-        clock.step()
+        clock.advance(1 / FPS)
     return [(e.kind, e.message) for e in out]
 
 
 def test_lockout_found_at_start_is_announced_counted_down_and_ended(tmp_path: Path) -> None:
-    clock = Clock(T0 + 2)
+    clock = FakeClock(T0 + 2)
     locker = PinEntry(Lock.load(locked_file(tmp_path / "lock.json", 3, T0 + 30), kdf=FAST), wall_clock=clock)
     assert run(locker, clock, 40) == [
         ("locked_out", "locked out: 28 s left after 3 wrong PINs"),
@@ -70,7 +57,7 @@ def test_lockout_found_at_start_is_announced_counted_down_and_ended(tmp_path: Pa
     ]
 
 
-def type_pin(locker: PinEntry, clock: Clock, pin: str) -> list[tuple[str, str]]:
+def type_pin(locker: PinEntry, clock: FakeClock, pin: str) -> list[tuple[str, str]]:
     """Hold each character up long enough to type it, then lower the card."""
     return [e for c in pin for e in run(locker, clock, 0.625, c) + run(locker, clock, 0.25)]
 
@@ -80,7 +67,7 @@ def test_a_longer_lockout_is_announced_at_each_milestone_only(tmp_path: Path) ->
     lock.set_pin(PIN)
     for _ in range(3):
         lock.check(WRONG, T0)
-    clock = Clock(T0 + 30)  # the first lockout is over: one try before a 60 s one
+    clock = FakeClock(T0 + 30)  # the first lockout is over: one try before a 60 s one
     locker = PinEntry(lock, wall_clock=clock)
     events = type_pin(locker, clock, WRONG)
     assert events[-2:] == [("denied", "wrong PIN"), ("locked_out", "locked out: 60 s left after 4 wrong PINs")]
@@ -93,7 +80,7 @@ def test_a_longer_lockout_is_announced_at_each_milestone_only(tmp_path: Path) ->
 
 def test_first_and_second_wrong_pin_never_say_locked_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     lock = Lock.load(tmp_path / "lock.json", kdf=FAST)
     lock.set_pin(PIN)
     locker = PinEntry(lock, wall_clock=clock)
@@ -113,7 +100,7 @@ def _lock_out(path: Path) -> None:
 def test_a_lockout_caused_by_another_process_is_announced(tmp_path: Path) -> None:
     path = tmp_path / "lock.json"
     Lock(path, kdf=FAST).set_pin(PIN)
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     locker = PinEntry(Lock.load(path, kdf=FAST), wall_clock=clock)
     assert run(locker, clock, 1) == []
     other = CTX.Process(target=_lock_out, args=(path,))
@@ -123,7 +110,7 @@ def test_a_lockout_caused_by_another_process_is_announced(tmp_path: Path) -> Non
 
 
 def test_without_a_pin_a_full_buffer_says_so_and_typing_goes_on(tmp_path: Path) -> None:
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     locker = PinEntry(Lock.load(tmp_path / "none.json", kdf=FAST), wall_clock=clock)
     events = type_pin(locker, clock, "25K80136" + "9")
     assert events[-3:] == [
