@@ -83,6 +83,18 @@ class ReadsTwo:
         return probs
 
 
+class CountsBatches:
+    """Wraps a model (ReadsTwo, the shipped one) and records the size of every batch it classifies."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.batches: list[int] = []
+
+    def probabilities(self, patches: np.ndarray) -> np.ndarray:
+        self.batches.append(len(patches))
+        return self.model.probabilities(patches)
+
+
 class FakeClock:
     """Stand-in for ``time.time`` (or a frame clock): it reads ``t`` and moves only when told to,
     so holds and lockouts run without sleeping."""

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import ReadsTwo
+from conftest import CountsBatches, ReadsTwo
 
 from vision import config
 from vision.data import clutter_patches
@@ -44,17 +44,9 @@ def test_clutter_is_rejected_not_read(classifier):
 def test_one_batched_model_call_per_frame(real_photos):
     from vision.sources import read_image
 
-    calls = []
-
-    class Counting:
-        def probabilities(self, patches):
-            calls.append(len(patches))
-            out = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
-            out[:, 1] = 1.0
-            return out
-
-    result = read_frame(read_image(real_photos / "niraj-dudani_1.jpeg"), Counting())
-    assert calls == [10] and result.lines == ("1111111111",)
+    model = CountsBatches(ReadsTwo())
+    result = read_frame(read_image(real_photos / "niraj-dudani_1.jpeg"), model)
+    assert model.batches == [10] and result.lines == ("2222222222",)
 
 
 @pytest.mark.parametrize("bad", [np.zeros((0, 0, 3), np.uint8), np.zeros((5, 5, 2), np.uint8)])
@@ -155,21 +147,14 @@ def test_small_writing_in_a_big_photo_is_read_at_the_size_it_needs(classifier):
     and only then classified."""
     from vision.scenes import hershey_glyph, render_scene
 
-    calls = []
-
-    class Counting:
-        def probabilities(self, patches):
-            calls.append(len(patches))
-            return classifier.probabilities(patches)
-
     labels = "3815274"
     for seed in (5, 6):
         rng = np.random.default_rng(seed)
         glyphs = [hershey_glyph(c, rng) for c in labels]
         scene = render_scene(glyphs, list(labels), rng, size=(3000, 2250), rows=1, char_height=20, noise=2.0)
-        calls.clear()
-        assert read_frame(scene.frame, Counting()).lines == (labels,)
-        assert len(calls) == 1  # still one model call for the frame
+        model = CountsBatches(classifier)
+        assert read_frame(scene.frame, model).lines == (labels,)
+        assert len(model.batches) == 1  # still one model call for the frame
 
 
 def test_each_detection_carries_the_patch_and_probabilities_it_was_read_from(card_frame) -> None:
