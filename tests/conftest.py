@@ -7,6 +7,8 @@ Data comes from ``../shared/datasets`` beside the checkout (CI and development m
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +83,63 @@ class ReadsTwo:
         probs = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
         probs[:, config.CLASSES.index("2")] = 1.0
         return probs
+
+
+def numbered_frame(i: int, shape: tuple[int, int, int] = (48, 64, 3)) -> np.ndarray:
+    """A black frame whose first two bytes carry ``i``, so tests can tell frames apart."""
+    frame = np.zeros(shape, np.uint8)
+    frame[0, 0, 0], frame[0, 0, 1] = i % 256, i // 256
+    return frame
+
+
+def frame_number(frame: np.ndarray) -> int:
+    return int(frame[0, 0, 0]) + 256 * int(frame[0, 0, 1])
+
+
+class FakeCapture:
+    """cv2.VideoCapture stand-in that takes 1/``fps`` s per read and reports that rate.
+
+    Reads follow ``script`` first: an array is a frame, an exception is raised, "stall" blocks
+    until released (a driver stuck inside read()), "end" is a failed read. Then ``n_frames``
+    frames from ``numbered_frame``, then failed reads forever. ``opened=False``: a camera that
+    does not open (none on a test machine).
+    """
+
+    def __init__(self, script=(), n_frames: int = 0, fps: float = 500.0, opened: bool = True) -> None:
+        self.script, self.n_frames, self.fps, self.opened = list(script), n_frames, fps, opened
+        self.reads = self.produced = self.release_count = 0
+        self.released = threading.Event()
+        self.read_threads: set[str] = set()
+
+    def isOpened(self) -> bool:
+        return self.opened and not self.released.is_set()
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        self.read_threads.add(threading.current_thread().name)
+        time.sleep(1.0 / self.fps)
+        self.reads += 1
+        if self.script:
+            step = self.script.pop(0)
+            if isinstance(step, np.ndarray):
+                return True, step
+            if isinstance(step, BaseException):
+                raise step
+            if step == "stall":
+                self.released.wait()  # never returns a frame
+            return False, None
+        if self.produced < self.n_frames:
+            self.produced += 1
+            return True, numbered_frame(self.produced - 1)
+        return False, None
+
+    def release(self) -> None:
+        self.release_count += 1
+        self.released.set()
+
+    def get(self, prop: int) -> float:
+        import cv2
+
+        return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
 
 
 class CountsBatches:

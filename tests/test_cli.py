@@ -18,6 +18,7 @@ from typing import Self
 import cv2
 import numpy as np
 import pytest
+from conftest import FakeCapture
 from conftest import one_error_line as _one_error_line
 from conftest import run_cli as _run
 
@@ -193,30 +194,8 @@ def test_camera_that_cannot_open(capsys) -> None:
     _one_error_line(err, "camera 97", "--source demo")
 
 
-class DyingCamera:
-    """cv2.VideoCapture stand-in: a few demo frames, then nothing (unplugged mid-run)."""
-
-    def __init__(self, frames: int = 5) -> None:
-        self.left = frames
-        self.frame = np.full((120, 160, 3), 200, np.uint8)
-        self.released = False
-
-    def isOpened(self) -> bool:
-        return not self.released
-
-    def read(self) -> tuple[bool, np.ndarray | None]:
-        time.sleep(0.01)
-        if self.left <= 0:
-            return False, None
-        self.left -= 1
-        return True, self.frame
-
-    def release(self) -> None:
-        self.released = True
-
-
 def test_camera_that_stops_mid_run(tmp_path: Path, monkeypatch, capsys) -> None:
-    camera = DyingCamera()
+    camera = FakeCapture(n_frames=5, fps=100.0)  # a few frames, then nothing (unplugged mid-run)
     monkeypatch.setattr(
         vision.sources,
         "open_source",
@@ -228,7 +207,7 @@ def test_camera_that_stops_mid_run(tmp_path: Path, monkeypatch, capsys) -> None:
     code, _, err = _run(capsys, "--source", "0", "--headless", "--config", path)
     assert code == 1
     _one_error_line(err, "camera 0")
-    assert camera.released
+    assert camera.released.is_set()
     assert path.read_bytes() == before  # the lock file is intact
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,49 +11,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import FakeCapture, frame_number
 
 from vision import config
 from vision.sources import CameraReader, SourceError, open_source, read_image, to_bgr
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _frame_with_index(i: int, shape: tuple[int, int, int] = (48, 64, 3)) -> np.ndarray:
-    """A frame whose first two bytes carry its index, so tests can tell frames apart."""
-    frame = np.zeros(shape, np.uint8)
-    frame[0, 0, 0], frame[0, 0, 1] = i % 256, i // 256
-    return frame
-
-
-def _index_of(frame: np.ndarray) -> int:
-    return int(frame[0, 0, 0]) + 256 * int(frame[0, 0, 1])
-
-
-class FakeCapture:
-    """cv2.VideoCapture stand-in: ``n_frames`` frames at ``fps``, then failed reads forever."""
-
-    def __init__(self, n_frames: int = 10_000, fps: float = 500.0, opened: bool = True) -> None:
-        self.n_frames, self.fps, self.opened = n_frames, fps, opened
-        self.produced = 0
-        self.release_count = 0
-        self.read_threads: set[str] = set()
-
-    def isOpened(self) -> bool:
-        return self.opened and not self.release_count
-
-    def read(self) -> tuple[bool, np.ndarray | None]:
-        self.read_threads.add(threading.current_thread().name)
-        time.sleep(1.0 / self.fps)
-        if self.produced >= self.n_frames:
-            return False, None
-        self.produced += 1
-        return True, _frame_with_index(self.produced - 1)
-
-    def release(self) -> None:
-        self.release_count += 1
-
-    def get(self, prop: int) -> float:
-        return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
 
 
 def _write_video(path: Path, n_frames: int = 12, fps: float = 15.0) -> list[int]:
@@ -210,7 +172,7 @@ def test_demo_without_frames_is_an_error() -> None:
 
 
 def test_digit_spec_opens_injected_camera() -> None:
-    fake = FakeCapture(fps=200.0)
+    fake = FakeCapture(n_frames=10_000, fps=200.0)
     opened_with = []
 
     def factory(index: int) -> FakeCapture:
@@ -241,14 +203,14 @@ def test_camera_that_opens_but_never_delivers_fails_at_open() -> None:
 
 
 def test_reader_hands_newest_frame_to_slow_consumer() -> None:
-    fake = FakeCapture(fps=500.0)  # a frame every 2 ms, consumer takes one every 30 ms
+    fake = FakeCapture(n_frames=10_000, fps=500.0)  # a frame every 2 ms, consumer takes one every 30 ms
     reader = CameraReader(fake, retry_s=1.0).start()
     frames = reader.frames()
     taken = []
     for _ in range(6):
         time.sleep(0.03)
         produced_before = fake.produced
-        taken.append((_index_of(next(frames)), produced_before))
+        taken.append((frame_number(next(frames)), produced_before))
     reader.close()
     indices = [i for i, _ in taken]
     for index, produced_before in taken:
@@ -258,7 +220,7 @@ def test_reader_hands_newest_frame_to_slow_consumer() -> None:
 
 
 def test_reader_close_joins_thread_and_releases_once() -> None:
-    fake = FakeCapture(fps=300.0)
+    fake = FakeCapture(n_frames=10_000, fps=300.0)
     reader = CameraReader(fake).start()
     assert reader.wait_first(1.0)
     reader.close()
@@ -268,7 +230,7 @@ def test_reader_close_joins_thread_and_releases_once() -> None:
 
 
 def test_breaking_out_of_iteration_stops_camera() -> None:
-    fake = FakeCapture(fps=300.0)
+    fake = FakeCapture(n_frames=10_000, fps=300.0)
     src = open_source("0", capture_factory=lambda i: fake)
     for _ in src:
         break
@@ -281,7 +243,7 @@ def test_camera_retries_then_raises_when_frames_stop() -> None:
     got = []
     with pytest.raises(SourceError, match="camera 0 stopped delivering frames"):
         for frame in src:
-            got.append(_index_of(frame))
+            got.append(frame_number(frame))
             last_frame_at = time.monotonic()
     waited = time.monotonic() - last_frame_at
     assert got and got[-1] == 4  # the last good frame still arrives before the error
@@ -387,7 +349,7 @@ def test_existing_path_wins_over_a_camera_index(tmp_path: Path, monkeypatch) -> 
     cv2.imwrite(str(tmp_path / "2024" / "a.png"), _pattern())
     monkeypatch.chdir(tmp_path)
     cameras = []
-    with open_source("2024", capture_factory=lambda i: cameras.append(i) or FakeCapture()) as src:
+    with open_source("2024", capture_factory=lambda i: cameras.append(i) or FakeCapture(n_frames=10_000)) as src:
         assert src.kind == "folder"
     assert cameras == []
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import FakeCapture
 from conftest import one_error_line as _one_error_line
 from conftest import run_cli as _main
 
@@ -67,18 +68,11 @@ def test_a_folder_named_like_a_camera_is_the_folder(tmp_path: Path, monkeypatch,
 def test_a_camera_index_without_such_a_path_is_still_a_camera(monkeypatch, capsys, tmp_path: Path) -> None:
     asked = []
 
-    class Closed:
-        def isOpened(self) -> bool:
-            return False
-
-        def release(self) -> None:
-            pass
-
     real = vision.sources.open_source
     monkeypatch.setattr(
         vision.sources,
         "open_source",
-        lambda spec, **kw: real(spec, capture_factory=lambda i: asked.append(i) or Closed(), **kw),
+        lambda spec, **kw: real(spec, capture_factory=lambda i: asked.append(i) or FakeCapture(opened=False), **kw),
     )
     monkeypatch.chdir(tmp_path)
     code, _, err = _main(capsys, "--source", "7", "--headless")

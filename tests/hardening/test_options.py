@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import run_cli
+from conftest import FakeCapture, run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,24 +24,14 @@ NUMERIC = {
 }
 
 
-class ClosedCamera:
-    """No camera on a test machine: a digit --source must fail to open, quickly and quietly."""
-
-    def isOpened(self) -> bool:
-        return False
-
-    def release(self) -> None:
-        pass
-
-    def read(self):
-        return False, None
-
-
 @pytest.fixture(autouse=True)
 def no_real_camera(monkeypatch) -> None:
+    """No camera on a test machine: a digit --source must fail to open, quickly and quietly."""
     real = vision.sources.open_source
     monkeypatch.setattr(
-        vision.sources, "open_source", lambda spec, **kw: real(spec, capture_factory=lambda i: ClosedCamera(), **kw)
+        vision.sources,
+        "open_source",
+        lambda spec, **kw: real(spec, capture_factory=lambda i: FakeCapture(opened=False), **kw),
     )
 
 

@@ -6,13 +6,13 @@ with one clear line (exit 1 in the CLI).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FakeCapture
 from conftest import run_cli as _main
 
 import vision.sources
@@ -25,41 +25,9 @@ TINY = np.zeros((4, 4, 3), np.uint8)
 TWO_CHANNELS = np.zeros((48, 64, 2), np.uint8)
 
 
-class ScriptedCapture:
-    """A Capture whose reads follow a script: an array, an exception to raise, "stall" (block
-    until released) or "end" (a failed read); after the script, failed reads forever."""
-
-    def __init__(self, script: list[object], fps: float = 500.0) -> None:
-        self.script, self.fps = list(script), fps
-        self.released = threading.Event()
-        self.reads = 0
-
-    def isOpened(self) -> bool:
-        return not self.released.is_set()
-
-    def read(self) -> tuple[bool, np.ndarray | None]:
-        time.sleep(1.0 / self.fps)
-        self.reads += 1
-        step = self.script.pop(0) if self.script else "end"
-        if isinstance(step, np.ndarray):
-            return True, step
-        if isinstance(step, BaseException):
-            raise step
-        if step == "stall":
-            self.released.wait()  # a driver stuck inside read(); never returns a frame
-            return False, None
-        return False, None  # "end"
-
-    def release(self) -> None:
-        self.released.set()
-
-    def get(self, prop: int) -> float:
-        return 0.0
-
-
 def _camera(script: list[object], **kw) -> vision.sources.FrameSource:
     """A camera slower than its consumer, so the newest-frame hand-over drops none."""
-    capture = ScriptedCapture(script, fps=40.0)
+    capture = FakeCapture(script, fps=40.0)
     return open_source("0", capture_factory=lambda i: capture, camera_retry_s=0.3, **kw)
 
 
@@ -116,7 +84,7 @@ def test_size_changes_are_frames_like_any_other() -> None:
 
 
 def test_a_hung_read_ends_the_stream_with_one_line() -> None:
-    capture = ScriptedCapture([GOOD, GOOD, "stall"])
+    capture = FakeCapture([GOOD, GOOD, "stall"])
     src = open_source("0", capture_factory=lambda i: capture, camera_retry_s=5.0, camera_stall_s=0.3)
     start = time.monotonic()
     with pytest.raises(SourceError, match=r"camera 0 stopped responding: a read has not returned for 0.3 s") as info:
@@ -143,7 +111,7 @@ def fake_video(tmp_path: Path, monkeypatch) -> Callable[[list[object]], str]:
     def make(script: list[object]) -> str:
         path = tmp_path / "clip.avi"
         path.write_bytes(b"not read: the capture is fake")
-        monkeypatch.setattr(vision.sources.cv2, "VideoCapture", lambda *a: ScriptedCapture(script, fps=1e4))
+        monkeypatch.setattr(vision.sources.cv2, "VideoCapture", lambda *a: FakeCapture(script, fps=1e4))
         return str(path)
 
     return make
@@ -163,7 +131,7 @@ def test_video_of_only_bad_frames_fails_at_open(fake_video) -> None:
 
 
 def test_video_declaring_a_frame_over_the_limit_fails_at_open(tmp_path: Path, monkeypatch) -> None:
-    class Huge(ScriptedCapture):
+    class Huge(FakeCapture):
         def get(self, prop: int) -> float:
             return {
                 vision.sources.cv2.CAP_PROP_FRAME_WIDTH: 40000.0,
@@ -182,7 +150,7 @@ def test_video_declaring_a_frame_over_the_limit_fails_at_open(tmp_path: Path, mo
 # --- through the CLI: exit codes and one line ------------------------------------------------------
 
 
-def _patch_camera(monkeypatch, capture: ScriptedCapture, stall_s: float = config.CAMERA_STALL_S) -> None:
+def _patch_camera(monkeypatch, capture: FakeCapture, stall_s: float = config.CAMERA_STALL_S) -> None:
     real = vision.sources.open_source
     monkeypatch.setattr(
         vision.sources,
@@ -195,7 +163,7 @@ def _patch_camera(monkeypatch, capture: ScriptedCapture, stall_s: float = config
 
 def test_cli_survives_bad_frames_and_size_changes(monkeypatch, capsys, tmp_path: Path) -> None:
     script = [_good(200), TINY, _good(200, (240, 320, 3)), TWO_CHANNELS, _good(200, (120, 160)), _good(200)] * 3
-    _patch_camera(monkeypatch, ScriptedCapture(script, fps=200.0))
+    _patch_camera(monkeypatch, FakeCapture(script, fps=200.0))
     code, out, err = _main(capsys, "--source", "0", "--headless", "--json", "--config", str(tmp_path / "lock.json"))
     assert code == 1  # the scripted camera then stops delivering
     assert out.count("\n") >= 3
@@ -203,14 +171,14 @@ def test_cli_survives_bad_frames_and_size_changes(monkeypatch, capsys, tmp_path:
 
 
 def test_cli_stops_after_a_run_of_bad_frames(monkeypatch, capsys, tmp_path: Path) -> None:
-    _patch_camera(monkeypatch, ScriptedCapture([GOOD] + [TWO_CHANNELS] * 100, fps=1000.0))
+    _patch_camera(monkeypatch, FakeCapture([GOOD] + [TWO_CHANNELS] * 100, fps=1000.0))
     code, _, err = _main(capsys, "--source", "0", "--headless", "--config", str(tmp_path / "lock.json"))
     assert code == 1
     assert err.strip().splitlines()[-1].startswith("error: camera 0: 30 unusable frames in a row")
 
 
 def test_cli_ends_a_hung_camera_with_one_line(monkeypatch, capsys, tmp_path: Path) -> None:
-    capture = ScriptedCapture([GOOD, GOOD, "stall"], fps=100.0)
+    capture = FakeCapture([GOOD, GOOD, "stall"], fps=100.0)
     _patch_camera(monkeypatch, capture, stall_s=0.3)
     code, _, err = _main(capsys, "--source", "0", "--headless", "--config", str(tmp_path / "lock.json"))
     capture.release()
