@@ -74,15 +74,27 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(7)
 
 
-class ReadsTwo:
-    """Stand-in model: every patch is a "2" at full confidence (no model load, no TensorFlow)."""
+class ReadsAs:
+    """Stand-in model: every patch is ``char`` at full confidence (no model load, no TensorFlow)."""
+
+    def __init__(self, char: str) -> None:
+        from vision import config
+
+        self.index = config.CLASSES.index(char)
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         from vision import config
 
         probs = np.zeros((len(patches), config.NUM_OUTPUTS), np.float32)
-        probs[:, config.CLASSES.index("2")] = 1.0
+        probs[:, self.index] = 1.0
         return probs
+
+
+class ReadsTwo(ReadsAs):
+    """Every patch is a "2" at full confidence."""
+
+    def __init__(self) -> None:
+        super().__init__("2")
 
 
 def numbered_frame(i: int, shape: tuple[int, int, int] = (48, 64, 3)) -> np.ndarray:
