@@ -567,3 +567,15 @@ def test_view_boxes_the_whole_row_being_accepted_in_row_mode(wall: FakeClock) ->
     # the 4-character row is the candidate, not the largest single character or the other row
     assert locker.view.candidate_box == Box(10, 100, 150, 43)
     assert locker.view.to_json()["candidate_box"] == [10, 100, 150, 43]
+
+
+def test_a_row_of_like_characters_holds_no_card_to_type(locker: PinEntry) -> None:
+    """After a grant the demo shows the PIN as a row: sequential entry must not type its largest
+    character (it did, and the next loop's PIN was then wrong)."""
+    feed = Feed(locker)
+    row = [det(c, size=60 + i, x=80 * i) for i, c in enumerate("27K4")]
+    events = [e for _ in range(10) for e in feed.frame(*row)]
+    assert kinds(events) == [] and locker.view.candidate_box is None
+    card, specks = det("7", size=90, x=300), [det("1", size=40, x=10), det("2", size=50, x=500)]
+    events = [e for _ in range(10) for e in feed.frame(card, *specks)]
+    assert kinds(events) == ["accepted"]  # a card clearly the largest still types

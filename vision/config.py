@@ -115,6 +115,7 @@ DISABLE_AFTER_FAILURES = 10
 # Entry by holding characters up to the camera.
 PIN_HOLD_S = 0.4  # a character must stay this long to be typed: longer than a misread burst
 PIN_HOLD_FRAMES = 3  # ...and over this many frames, so a stalled camera cannot type
+HELD_CARD_DOMINANCE = 1.5  # sequential entry: the held card's box is at least this x the next one's
 PIN_MIN_CONFIDENCE = 0.85  # typing needs more certainty than merely showing a reading
 REARM_GAP_S = 0.15  # the card must be gone this long before the same character types again
 REARM_GAP_FRAMES = 2  # ...and for this many frames, so a one-frame dropout never re-arms

@@ -123,8 +123,15 @@ class _Hold:
 
 
 def held_card(detections: Sequence[Detection]) -> Detection | None:
-    """In sequential entry the card held up is the largest character in view."""
-    return max(detections, key=lambda d: d.box.area) if detections else None
+    """In sequential entry the card held up is the largest character in view, and clearly so: a
+    row of characters of one size (a PIN written as a row, a page) holds no card to type from,
+    or its largest character would be typed."""
+    if not detections:
+        return None
+    ranked = sorted(detections, key=lambda d: d.box.area, reverse=True)
+    if len(ranked) > 1 and ranked[0].box.area < config.HELD_CARD_DOMINANCE * ranked[1].box.area:
+        return None
+    return ranked[0]
 
 
 def pin_row(lines: Sequence[str], pin_len: int | None) -> int | None:
