@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from vision.entry import Event, PinEntry
     from vision.session import Action, LiveSession
     from vision.sources import FrameSource
+    from vision.teach import TaughtSample
     from vision.types import FrameResult
 
 WINDOW = "Digit Locker"
@@ -355,7 +356,7 @@ def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace
     return 0
 
 
-def save_taught(taught: list, folder: Path | None) -> list[Event]:
+def save_taught(taught: list[TaughtSample], folder: Path | None) -> list[Event]:
     """Store samples the teach mode took (owner-only files); a failure is reported, not fatal."""
     from vision.entry import Event
     from vision.samples import Sample, default_samples_dir, save_samples

@@ -23,7 +23,7 @@ from vision.entry import Event, PinEntry
 from vision.lockstore import Lock, default_config_path
 from vision.overlay import Hud, debug_view, draw
 from vision.pipeline import ProbabilityModel, live_side, read_frame
-from vision.teach import TaughtSample, Teacher
+from vision.teach import TaughtSample, Teacher, TeachView
 from vision.types import Detection, EntryMode, FrameResult, Polarity
 
 MASK_CHAR = "*"  # live output shows that a character is there, never which
@@ -240,7 +240,7 @@ class LiveSession:
             teach_prompt=_teach_prompt(teach) if teach else "",
         )
 
-    def _hud_message(self, entry_message: str, teach) -> str:
+    def _hud_message(self, entry_message: str, teach: TeachView | None) -> str:
         if self._now < self._notice_until:
             return self._notice
         return teach.message if teach else entry_message
@@ -282,7 +282,7 @@ class LiveSession:
         self._last_tick = t
 
 
-def _teach_prompt(view) -> str:
+def _teach_prompt(view: TeachView) -> str:
     if view.finished:
         return f"TEACH done ({view.taken}/{view.total})"
     return f"TEACH {view.taken + 1}/{view.total}: write {view.asked}"

@@ -199,12 +199,11 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
     runs = cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, line_kernel(_odd(config.CELL_EDGE_MIN * height), angles[1]))
     if not runs.any():
         return cleaned
-    lines = along
     n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     reach = config.CELL_EDGE_REACH_PX  # an edge is joined to its rules; a stroke merely ends near one
-    near = cv2.dilate(lines, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    near = cv2.dilate(along, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     # A printed edge is as thin as the printed rules; a pen's stem filling its box is thicker.
-    rule_depth = float(np.percentile(cv2.distanceTransform(lines, cv2.DIST_L2, 3)[lines > 0], 90))
+    rule_depth = float(np.percentile(cv2.distanceTransform(along, cv2.DIST_L2, 3)[along > 0], 90))
     depth = cv2.distanceTransform(runs, cv2.DIST_L2, 3)
     drop = np.zeros(n, np.uint8)
     for i in range(1, n):
