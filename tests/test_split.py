@@ -7,7 +7,7 @@ import numpy as np
 
 from vision import config
 from vision.scenes import hershey_glyph
-from vision.split import best_guess, choose, cut_columns, part_ranges, too_wide_to_keep
+from vision.split import SplitLattice, best_guess, choose, cut_points, max_parts, part_spans, too_wide_to_keep
 
 
 def _probs(char: int | None, p: float = 0.99) -> np.ndarray:
@@ -17,22 +17,52 @@ def _probs(char: int | None, p: float = 0.99) -> np.ndarray:
     return out
 
 
+def _lattice(points: tuple[int, ...], spans: list[tuple[int, int]], parts: int = 2) -> SplitLattice:
+    return SplitLattice(0, points, tuple(spans), tuple(range(len(spans))), (), (), parts)
+
+
+def _pair(left: np.ndarray, right: np.ndarray) -> tuple[SplitLattice, np.ndarray]:
+    """A crop cut once: two parts, their probabilities."""
+    return _lattice((0, 50, 100), [(0, 1), (1, 2)]), np.stack([left, right])
+
+
 def test_the_cut_lies_where_two_blobs_touch():
     own = np.zeros((60, 100), np.uint8)
     cv2.circle(own, (25, 30), 22, 255, 5)
     cv2.circle(own, (72, 30), 22, 255, 5)  # the rings touch around column 48
-    cuts = cut_columns(own, 60.0)
-    assert cuts and any(abs(c[0] - 48) <= 3 for c in cuts if len(c) == 1)
-    assert part_ranges(own, min(cuts, key=lambda c: abs(c[0] - 48)), 60.0) is not None
+    cuts = cut_points(own, 60.0)
+    assert any(abs(c - 48) <= 3 for c in cuts)
+    points = [0, *cuts, 100]
+    at = next(i for i, c in enumerate(points) if abs(c - 48) <= 3)
+    spans = part_spans(own, points, 60.0)
+    assert (0, at) in spans and (at, len(points) - 1) in spans
 
 
 def test_no_cut_leaves_a_sliver_as_a_character():
     own = np.zeros((60, 100), np.uint8)
     cv2.line(own, (5, 5), (95, 5), 255, 4)  # a long bar on top
     cv2.line(own, (50, 5), (50, 58), 255, 4)  # and one stem: a T
-    for cut in cut_columns(own, 60.0):
-        parts = part_ranges(own, cut, 60.0)
-        assert parts is None or all(b - a >= 0.25 * 60 for a, b in parts)
+    points = [0, *cut_points(own, 60.0), 100]
+    for i, j in part_spans(own, points, 60.0):
+        assert points[j] - points[i] >= 0.25 * 60
+
+
+def test_a_chain_of_five_touching_digits_is_cut_into_five():
+    """Five rings in a row, touching: the lattice holds the cut into five, and the chain of the
+    five sure parts beats every chain holding a sure scribble of two rings."""
+    own = np.zeros((60, 250), np.uint8)
+    for k in range(5):
+        cv2.circle(own, (25 + 48 * k, 30), 22, 255, 5)
+    points = [0, *cut_points(own, 60.0), 250]
+    assert max_parts(250 / 60) >= 5
+    seams = [next(i for i, c in enumerate(points) if abs(c - (48 + 48 * k)) <= 3) for k in range(4)]
+    chain = [(a, b) for a, b in zip([0, *seams], [*seams, len(points) - 1])]
+    spans = part_spans(own, points, 60.0)
+    assert set(chain) <= set(spans)
+    probs = np.stack([_probs(0) if s in chain else _probs(None, 0.999) for s in spans])
+    lattice = _lattice(tuple(points), spans, max_parts(250 / 60))
+    pick = choose(_probs(None), lattice, probs, width=250 / 60)
+    assert pick is not None and [spans[k] for k in pick] == chain
 
 
 def test_a_crop_wide_as_two_characters_is_cut_at_its_best_guess():
@@ -41,27 +71,38 @@ def test_a_crop_wide_as_two_characters_is_cut_at_its_best_guess():
     assert too_wide_to_keep(_probs(None, 0.9), width=config.SPLIT_WIDE + 0.1)
     assert not too_wide_to_keep(_probs(0, 0.9), width=config.SPLIT_WIDE + 0.1)  # a wide 0 stays whole
     assert too_wide_to_keep(_probs(0, 0.9), width=config.SPLIT_GUESS_WIDTH + 0.1)
-    options = [np.stack([_probs(6, 0.6), _probs(1, 0.7)]), np.stack([_probs(7, 0.95), _probs(1, 0.8)])]
-    assert best_guess(options) == 1
-    assert best_guess([np.stack([_probs(None), _probs(1, 0.6)])]) is None  # nothing sure in it: grain, a scribble
+    # Two ways to cut: at column 40 (a doubtful 6 and 1) or at 60 (a sure 7 and a doubtful 1).
+    lattice = _lattice((0, 40, 60, 100), [(0, 1), (1, 3), (0, 2), (2, 3)])
+    probs = np.stack([_probs(6, 0.6), _probs(1, 0.7), _probs(7, 0.95), _probs(1, 0.8)])
+    assert best_guess(_probs(None), lattice, probs) == [2, 3]
+    assert best_guess(_probs(None), *_pair(_probs(None), _probs(1, 0.6))) is None  # nothing sure: grain
+    # A sure single character (a 5 with a long flag) is never cut into a doubtful extra digit.
+    assert best_guess(_probs(5), *_pair(_probs(5, 0.86), _probs(5))) is None
+
+
+def test_a_forced_cut_must_read_characters_across_most_of_the_crop():
+    """Faint texture cut finely holds a sure-looking piece: a narrow sure 8 beside a wide
+    scribble is no reading."""
+    lattice = _lattice((0, 20, 100), [(0, 1), (1, 2)])
+    assert best_guess(_probs(None), lattice, np.stack([_probs(8), _probs(None)])) is None
+    assert best_guess(_probs(None), lattice, np.stack([_probs(None), _probs(8)])) == [0, 1]
 
 
 def test_choose_prefers_a_sure_cut_to_an_unsure_whole():
-    assert choose(_probs(0, 0.6), [np.stack([_probs(9), _probs(0)])], width=1.6) == 0
-    assert choose(_probs(0, 0.99), [np.stack([_probs(1), _probs(1)])], width=1.2) is None  # a sure wide 0 stays
+    assert choose(_probs(0, 0.6), *_pair(_probs(9), _probs(0)), width=1.6) == [0, 1]
+    assert choose(_probs(0, 0.99), *_pair(_probs(1), _probs(1)), width=1.2) is None  # a sure wide 0 stays
 
 
 def test_a_crop_barely_wider_than_a_character_stays_whole_unless_the_cut_is_sure():
     """An 8 whose bottom a rule cut off reads 0.46 as an 8, and its halves 0.91 as 6, 0.86 as 3."""
     eight = _probs(8, 0.46)
-    assert choose(eight, [np.stack([_probs(6, 0.91), _probs(3, 0.86)])], width=1.1) is None
-    assert choose(eight, [np.stack([_probs(9, 0.99), _probs(0, 0.99)])], width=1.05) == 0  # "90"
+    assert choose(eight, *_pair(_probs(6, 0.91), _probs(3, 0.86)), width=1.1) is None
+    assert choose(eight, *_pair(_probs(9, 0.99), _probs(0, 0.99)), width=1.05) == [0, 1]  # "90"
 
 
 def test_a_non_character_part_counts_but_a_cut_into_nothing_does_not():
-    plus_seven = np.stack([_probs(None), _probs(7)])
-    assert choose(_probs(None, 0.7), [plus_seven], width=1.6) == 0
-    assert choose(_probs(None, 0.7), [np.stack([_probs(None), _probs(None)])], width=1.6) is None
+    assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(7)), width=1.6) == [0, 1]
+    assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(None)), width=1.6) is None
 
 
 def test_two_touching_digits_read_as_two(classifier, rng):
@@ -80,3 +121,23 @@ def test_two_touching_digits_read_as_two(classifier, rng):
     result = read_frame(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), classifier)
     assert "".join(result.lines) == "90"
     assert len(result.detections) == 2
+
+
+def test_a_chain_of_touching_digits_reads_every_digit(classifier):
+    """Five glyphs each overlapping the next by 4 px: one or two components, read as five
+    digits in each of five renderings (cuts tried one or two at a time read none of them)."""
+    from vision.pipeline import read_frame
+
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        frame = np.full((240, 400), 235, np.uint8)
+        canvas = np.zeros_like(frame)
+        for k, ch in enumerate("40712"):
+            g = hershey_glyph(ch, rng, 64)
+            ys, xs = np.nonzero(g)
+            g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (44, 80))
+            x = 80 + 40 * k
+            canvas[80:160, x : x + 44] = np.maximum(canvas[80:160, x : x + 44], g)
+        frame = cv2.subtract(frame, (canvas.astype(np.float32) * 0.8).astype(np.uint8))
+        result = read_frame(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), classifier)
+        assert "".join(result.lines) == "40712", seed

@@ -259,15 +259,19 @@ SPLIT_MIN_PART = 0.25  # x char height: a part is at least this wide (a 1 is abo
 SPLIT_MIN_PART_HEIGHT = 0.45  # ...and this tall: a sliver cut off a bar is no character
 SPLIT_MIN_INK = 0.1  # ...and holds this share of the crop's ink
 SPLIT_SPAN_WEIGHT = 0.5  # cost of a cut per pixel of ink span it crosses, beside each ink pixel
-SPLIT_MAX_CUTS = 4  # thinnest column minima tried per crop (each part is one more patch)
-SPLIT_THREE_WIDTH = 1.8  # x char height: crops this wide are also tried in three parts
+SPLIT_MAX_CUTS = 4  # thinnest column minima tried per crop, at least...
+SPLIT_CUTS_PER_HEIGHT = 2.5  # ...and this many per char height of a long crop (a chain of digits)
+SPLIT_CHAR_WIDTH = 0.45  # x char height: a crop holds one more character per this width beyond two
+SPLIT_MARK_PART = 0.8  # a cut's part read as no character scores this share of its verdict
+SPLIT_PART_MAX_WIDTH = 1.4  # x char height: no part of a cut is wider (a wide 0 or 4 is about 1.1)
 SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
 SPLIT_BLOB_ERODE = 0.24  # x char height: an erosion this wide leaves nothing of pen strokes...
 SPLIT_BLOB_CORE = 0.1  # ...while a shadow or smudge keeps more than this share: never cut
 SPLIT_PART_CONFIDENCE = 0.9  # every character a cut gives must be read at least this surely
 SPLIT_NARROW_MARGIN = 0.5  # per char height below SPLIT_WIDE, a cut must read this much surer
 SPLIT_WIDE = 1.3  # x char height: a crop this wide is two characters or more, not one mark
-SPLIT_GUESS_WIDTH = 1.6  # x char height: a crop this wide is cut at its best cut, even an unsure one
+SPLIT_GUESS_WIDTH = 1.6  # x char height: a crop this wide is cut at its best cut, even an unsure one,
+SPLIT_GUESS_COVER = 0.65  # ...when the characters it reads fill this share of the crop's width
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 
 # Skin (vision/segment.py::_on_skin): the median colour of a candidate's box, OpenCV's full-range

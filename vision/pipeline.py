@@ -15,7 +15,7 @@ from vision import config
 from vision.layout import gaps_before, group_rows, marks_between
 from vision.marks import is_bracket
 from vision.segment import Segmentation, segment
-from vision.split import SplitOption, best_guess, choose, too_wide_to_keep
+from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
 
 
@@ -106,23 +106,22 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
     whole, parts = probs[:n], probs[n:]
     if not seg.splits and not any(seg.too_wide):
         return seg, whole
-    by_group: dict[int, list[SplitOption]] = {}
-    for option in seg.splits:
-        by_group.setdefault(option.group, []).append(option)
+    by_group: dict[int, SplitLattice] = {option.group: option for option in seg.splits}
     boxes, extents, rows, patches = [], [], [], []
     for i in range(n):
-        options = by_group.get(i, [])
+        lattice = by_group.get(i)
         width = float(seg.extents[i]) / max(seg.char_height, 1e-6)
-        readings = [parts[list(o.rows)] for o in options]
-        pick = choose(whole[i], readings, width)
-        if pick is None and too_wide_to_keep(whole[i], width):
-            pick = best_guess(readings)
+        pick = None
+        if lattice is not None:
+            readings = parts[list(lattice.rows)]
+            pick = choose(whole[i], lattice, readings, width)
+            if pick is None and too_wide_to_keep(whole[i], width):
+                pick = best_guess(whole[i], lattice, readings)
         if pick is not None:
-            o = options[pick]
-            boxes += o.boxes
-            extents += o.extents
-            rows += [parts[r] for r in o.rows]
-            patches += [seg.split_patches[r] for r in o.rows]
+            boxes += [lattice.boxes[k] for k in pick]
+            extents += [lattice.extents[k] for k in pick]
+            rows += [parts[lattice.rows[k]] for k in pick]
+            patches += [seg.split_patches[lattice.rows[k]] for k in pick]
         elif not (seg.too_wide and seg.too_wide[i]):
             boxes.append(seg.boxes[i])
             extents.append(float(seg.extents[i]))

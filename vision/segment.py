@@ -20,7 +20,7 @@ import numpy as np
 from vision import config
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
-from vision.split import SplitOption, cut_columns, part_ranges
+from vision.split import SplitLattice, cut_points, max_parts, part_spans
 from vision.structure import erase_cell_edges, remove_structure
 from vision.types import Box
 
@@ -38,7 +38,7 @@ class Segmentation:
     char_height: float  # median character height, frame pixels
     polarity: str  # "dark" or "light": the one used
     make_mask: Callable[[], np.ndarray]  # -> uint8 0/255 ink mask at processing resolution
-    splits: tuple[SplitOption, ...] = ()  # ways to cut too-wide crops into touching characters
+    splits: tuple[SplitLattice, ...] = ()  # ways to cut too-wide crops into touching characters
     split_patches: np.ndarray = field(
         default_factory=lambda: np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     )
@@ -662,7 +662,7 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
         extents.append(along / scale)
         wide.append(_too_wide(along, across, height))
         if may_cut and along > config.SPLIT_MIN_WIDTH * height and _is_strokes(own, height):
-            cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s))
+            cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s), along / height)
     arr = np.stack(patches) if patches else np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     return tuple(boxes), arr, np.asarray(extents, np.float64), tuple(cuts.options), cuts.stacked(), tuple(wide)
 
@@ -679,23 +679,30 @@ class _Cuts:
     """Collects the candidate cuts of a frame's wide crops and their parts' patches."""
 
     def __init__(self) -> None:
-        self.options: list[SplitOption] = []
+        self.options: list[SplitLattice] = []
         self.patches: list[np.ndarray] = []
 
-    def add(self, group: int, own: np.ndarray, ink: np.ndarray, origin, height: float, scale: float, cs) -> None:
-        for cut in cut_columns(own, height):
-            parts = part_ranges(own, cut, height)
-            if parts is None:
-                continue
-            rows, boxes, extents = [], [], []
-            for a, b in parts:
-                px, py, pw, ph = cv2.boundingRect(own[:, a:b])
-                x0, y0 = origin[0] + a + px, origin[1] + py
-                rows.append(len(self.patches))
-                self.patches.append(to_mnist(ink[py : py + ph, a + px : a + px + pw]))
-                boxes.append(_to_frame_box(x0, y0, x0 + pw, y0 + ph, scale))
-                extents.append((pw * cs[0] + ph * cs[1]) / scale)
-            self.options.append(SplitOption(group, tuple(rows), tuple(boxes), tuple(extents)))
+    def add(self, group: int, own: np.ndarray, ink: np.ndarray, origin, height: float, scale: float, cs, width) -> None:
+        inner = cut_points(own, height)
+        if not inner:
+            return
+        points = [0, *inner, own.shape[1]]
+        parts = max_parts(width)
+        spans = part_spans(own, points, height)
+        if not spans:
+            return
+        rows, boxes, extents = [], [], []
+        for i, j in spans:
+            a, b = points[i], points[j]
+            px, py, pw, ph = cv2.boundingRect(own[:, a:b])
+            x0, y0 = origin[0] + a + px, origin[1] + py
+            rows.append(len(self.patches))
+            self.patches.append(to_mnist(ink[py : py + ph, a + px : a + px + pw]))
+            boxes.append(_to_frame_box(x0, y0, x0 + pw, y0 + ph, scale))
+            extents.append((pw * cs[0] + ph * cs[1]) / scale)
+        self.options.append(
+            SplitLattice(group, tuple(points), tuple(spans), tuple(rows), tuple(boxes), tuple(extents), parts)
+        )
 
     def stacked(self) -> np.ndarray:
         if not self.patches:

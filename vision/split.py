@@ -1,17 +1,17 @@
 """Touching characters: candidate cuts of a too-wide crop, and the choice the classifier makes.
 
-A crop wider than one character (a 9 touching a 0, a cursive "15") is cut at the columns where
-its own ink is thinnest (minima of the column profile), into two or three parts. Every part of
-every candidate cut goes into the frame's one batched model call beside the whole crops; the cut
-whose parts the model reads with the highest joint confidence wins over the whole, or the whole
-stays (recognition-driven segmentation).
+A crop wider than one character (a 9 touching a 0, a cursive "15", a run of five digits) may be
+cut at the columns where its own ink is thinnest (minima of the column profile). Every piece
+between two such columns that could be one character goes into the frame's one batched model
+call beside the whole crops; the chain of pieces across the crop that the model reads with the
+highest joint confidence (dynamic programming over the lattice of pieces) wins over the whole,
+or the whole stays (recognition-driven segmentation).
 
 Conventions: ``own`` is a uint8 0/255 mask of one crop's own ink; columns run along the text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,25 +21,37 @@ from vision.types import Box
 
 
 @dataclass(frozen=True)
-class SplitOption:
-    """One way to cut crop ``group`` (an index into the frame's crops) into parts.
+class SplitLattice:
+    """The ways to cut crop ``group`` (an index into the frame's crops) into touching characters.
 
-    ``parts`` are (x0, x1) column ranges of the crop; ``rows`` index the parts' patches in the
-    frame's batch of split patches, ``boxes`` and ``extents`` are the parts' own.
+    Candidate cut columns split the crop at ``points`` (crop columns, ascending; the first and
+    the last are its ends); part k spans points ``spans[k]`` = (i, j), i < j. A way to cut is a chain of parts from the
+    first point to the last, so a chain of five touching digits is read from its parts' patches
+    without trying every combination of cuts one by one. ``rows`` index the parts' patches in
+    the frame's batch of split patches, ``boxes`` and ``extents`` are the parts' own.
     """
 
     group: int
+    points: tuple[int, ...]
+    spans: tuple[tuple[int, int], ...]
     rows: tuple[int, ...]
     boxes: tuple[Box, ...]
     extents: tuple[float, ...]
+    max_parts: int = 2
 
 
-def cut_columns(own: np.ndarray, height: float) -> list[tuple[int, ...]]:
-    """Candidate cuts of a crop: tuples of column indices (one cut: two parts, two: three).
+def max_parts(width: float) -> int:
+    """How many characters a crop ``width`` character heights wide may be cut into: two, and one
+    more per SPLIT_CHAR_WIDTH beyond (a cut into more pieces than that slices characters)."""
+    return max(2, int(width / config.SPLIT_CHAR_WIDTH + 1e-6))
+
+
+def cut_points(own: np.ndarray, height: float) -> list[int]:
+    """Candidate cut columns of a crop, ascending.
 
     Cuts lie at the cheapest columns (ink crossed plus a share of the span it covers), at
     least SPLIT_MIN_PART character heights from the ends and from each other; the cheapest
-    SPLIT_MAX_CUTS are tried.
+    SPLIT_MAX_CUTS are tried, and SPLIT_CUTS_PER_HEIGHT per character height of a longer crop.
     """
     ink = own > 0
     cols = np.count_nonzero(ink, axis=0).astype(np.float32)
@@ -53,6 +65,7 @@ def cut_columns(own: np.ndarray, height: float) -> list[tuple[int, ...]]:
     gap = max(2, int(config.SPLIT_MIN_PART * height))
     if w < 2 * gap:
         return []
+    wanted = max(config.SPLIT_MAX_CUTS, int(np.ceil(config.SPLIT_CUTS_PER_HEIGHT * w / height)))
     smooth = np.convolve(cols, np.ones(3, np.float32) / 3, mode="same")
     inner = np.arange(gap, w - gap)
     order = inner[np.argsort(smooth[inner], kind="stable")].tolist()
@@ -60,39 +73,44 @@ def cut_columns(own: np.ndarray, height: float) -> list[tuple[int, ...]]:
     for c in order:
         if all(abs(c - p) >= gap for p in picked):
             picked.append(c)
-        if len(picked) == config.SPLIT_MAX_CUTS:
+        if len(picked) == wanted:
             break
-    cuts: list[tuple[int, ...]] = [(c,) for c in picked]
-    if w >= config.SPLIT_THREE_WIDTH * height:
-        pairs = sorted((a, b) for a in picked for b in picked if b - a >= gap)
-        cuts += pairs
-    return cuts
+    return sorted(picked)
 
 
-def part_ranges(own: np.ndarray, cut: tuple[int, ...], height: float) -> list[tuple[int, int]] | None:
-    """Column ranges of the parts of ``cut``, or None when a part is no character: too little
-    ink, or too short (a sliver of a bar cut off)."""
-    edges = [0, *cut, own.shape[1]]
+def part_spans(own: np.ndarray, points: list[int], height: float) -> list[tuple[int, int]]:
+    """Index pairs (i, j) of ``points`` (the crop's ends included) between which a part may lie:
+    at most SPLIT_PART_MAX_WIDTH character heights wide, tall enough (not a sliver cut off a
+    bar) and holding SPLIT_MIN_INK of the crop's ink. The whole crop is no part."""
     total = max(1, int(np.count_nonzero(own)))
-    parts = []
-    for a, b in zip(edges[:-1], edges[1:]):
-        piece = own[:, a:b]
-        rows = np.flatnonzero(piece.any(axis=1))
-        if len(rows) == 0 or rows[-1] - rows[0] + 1 < config.SPLIT_MIN_PART_HEIGHT * height:
-            return None
-        if np.count_nonzero(piece) < config.SPLIT_MIN_INK * total:
-            return None
-        parts.append((a, b))
-    return parts
+    min_ink = config.SPLIT_MIN_INK * total
+    widest = config.SPLIT_PART_MAX_WIDTH * height
+    spans = []
+    for i, a in enumerate(points):
+        for j in range(i + 1, len(points)):
+            b = points[j]
+            if b - a > widest:
+                break
+            if (i, j) != (0, len(points) - 1) and _is_part(own[:, a:b], height, min_ink):
+                spans.append((i, j))
+    return spans
 
 
-def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> int | None:
-    """Index of the option whose parts read best, or None to keep the whole crop.
+def _is_part(piece: np.ndarray, height: float, min_ink: float) -> bool:
+    rows = np.flatnonzero(piece.any(axis=1))
+    if len(rows) == 0 or rows[-1] - rows[0] + 1 < config.SPLIT_MIN_PART_HEIGHT * height:
+        return False
+    return np.count_nonzero(piece) >= min_ink
 
-    ``whole`` is the crop's (12,) probabilities, each option a (parts, 12) array. A reading's
-    score is the probability of its verdict, a character or "not a character": a 7 run into
-    a handwritten + cuts into a sure 7 and a sure non-character, which is then left out. An
-    option scores the product over its parts, so every extra part must be read surely, and
+
+def choose(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray, width: float = 1.0) -> list[int] | None:
+    """The parts (indices into ``lattice.spans``) of the cut that reads best, or None to keep
+    the whole crop.
+
+    ``whole`` is the crop's (12,) probabilities, ``probs`` the parts' (len(spans), 12). A
+    reading's score is the probability of its verdict, a character or "not a character": a 7
+    run into a handwritten + cuts into a sure 7 and a sure non-character, which is then left
+    out. A cut scores the product over its parts, so every extra part must be read surely, and
     one part at least must be a character. ``width`` is the crop's width in character heights:
     one wider than SPLIT_WIDE is hardly one character, nor a single mark, so as a whole it only
     counts for half its character confidence.
@@ -102,7 +120,7 @@ def choose(whole: np.ndarray, options: list[np.ndarray], width: float = 1.0) -> 
     else:  # the narrower, the likelier one character: an 8 cuts into a sure 6 and a sure 3
         whole_score = _score(whole) + config.SPLIT_NARROW_MARGIN * (config.SPLIT_WIDE - width)
     # A cut is taken for characters read surely, never for a doubtful one.
-    return _best_option(options, whole_score + config.SPLIT_MARGIN, sure=min)
+    return _best_chain(lattice, probs, whole_score + config.SPLIT_MARGIN, every_char_sure=True)
 
 
 def too_wide_to_keep(whole: np.ndarray, width: float) -> bool:
@@ -114,27 +132,58 @@ def too_wide_to_keep(whole: np.ndarray, width: float) -> bool:
     )
 
 
-def best_guess(options: list[np.ndarray]) -> int | None:
-    """Index of the option whose parts read best (product of their verdicts' probabilities),
-    for a crop too wide to be one character that no cut reads surely: its sure parts are then
-    read and its doubtful ones shown as doubtful, instead of the whole being lost. None when
-    nothing in any option is surely a character (wood grain, a scribble)."""
-    return _best_option(options, 0.0, sure=max)
+def best_guess(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray) -> list[int] | None:
+    """The parts of the cut that reads best (product of their verdicts' probabilities), for a
+    crop too wide to be one character that no cut reads surely: its sure parts are then read
+    and its doubtful ones shown as doubtful, instead of the whole being lost. A crop the model
+    reads surely as one character (a 5 with a long flag) is cut only into sure parts, so its
+    halves never become two digits. None when nothing in any cut is surely a character (wood
+    grain, a scribble)."""
+    sure_whole = _is_char(whole) and float(whole[: config.NUM_CLASSES].max()) >= config.SPLIT_PART_CONFIDENCE
+    chain = _best_chain(lattice, probs, 0.0, every_char_sure=sure_whole)
+    if chain is None:
+        return None
+    # Faint texture cut finely enough holds a sure-looking piece somewhere: the characters
+    # read must fill most of the crop.
+    covered = sum(_width(lattice, k) for k in chain if _is_char(probs[k]))
+    return chain if covered >= config.SPLIT_GUESS_COVER * lattice.points[-1] else None
 
 
-def _best_option(options: list[np.ndarray], floor: float, sure: Callable[[list[float]], float]) -> int | None:
-    """Index of the option whose parts' verdicts have the highest product above ``floor``, among
-    those holding a character and where ``sure`` of their characters' confidences (min: every
-    one, max: one at least) reaches SPLIT_PART_CONFIDENCE; None when none qualifies."""
-    best, best_score = None, floor
-    for i, probs in enumerate(options):
-        chars = [float(p[: config.NUM_CLASSES].max()) for p in probs if _is_char(p)]
-        if not chars or sure(chars) < config.SPLIT_PART_CONFIDENCE:
+def _width(lattice: SplitLattice, k: int) -> int:
+    i, j = lattice.spans[k]
+    return lattice.points[j] - lattice.points[i]
+
+
+def _best_chain(lattice: SplitLattice, probs: np.ndarray, floor: float, every_char_sure: bool) -> list[int] | None:
+    """The chain of parts from the crop's first point to its last, at most ``lattice.max_parts``
+    long, whose verdicts have the highest product above ``floor``, among those holding a
+    character read at least SPLIT_PART_CONFIDENCE surely, and, with ``every_char_sure``, none
+    read less surely; None when no chain qualifies. Dynamic programming over (point, parts
+    used, sure character seen): the chains of a long crop are far too many to list."""
+    sure_at = config.SPLIT_PART_CONFIDENCE
+    # A part read as no character counts for less than a sure one: else two digits run into
+    # each other, read as a sure scribble, beat the cut between them.
+    scores = [_score(p) * (1.0 if _is_char(p) else config.SPLIT_MARK_PART) for p in probs]
+    chars = [float(p[: config.NUM_CLASSES].max()) if _is_char(p) else None for p in probs]
+    best: dict[tuple[int, int, bool], tuple[float, tuple[int, ...]]] = {(0, 0, False): (0.0, ())}
+    for k in sorted(range(len(lattice.spans)), key=lambda k: lattice.spans[k]):
+        i, j = lattice.spans[k]
+        conf = chars[k]
+        if every_char_sure and conf is not None and conf < sure_at:
             continue
-        score = float(np.prod([_score(p) for p in probs]))
-        if score > best_score:
-            best, best_score = i, score
-    return best
+        for (p, n, seen), (logp, chain) in list(best.items()):
+            if p != i or n >= lattice.max_parts:
+                continue
+            key = (j, n + 1, seen or (conf is not None and conf >= sure_at))
+            value = logp + float(np.log(max(scores[k], 1e-12)))
+            if key not in best or value > best[key][0]:
+                best[key] = (value, (*chain, k))
+    last = len(lattice.points) - 1
+    ends = [v for (p, _, seen), v in best.items() if p == last and seen]
+    if not ends:
+        return None
+    logp, chain = max(ends)
+    return list(chain) if np.exp(logp) > floor else None
 
 
 def _is_char(p: np.ndarray) -> bool:
