@@ -9,7 +9,7 @@ import numpy as np
 
 from vision.scenes import hershey_glyph
 from vision.segment import segment
-from vision.structure import line_angles, remove_structure
+from vision.structure import line_angles, remove_structure, table_rules
 
 
 def _page(labels: str, rng, size=(640, 480), char_h=70, tilt_deg=0.0, rules=True, boxes=False, grid=False):
@@ -163,3 +163,47 @@ def test_box_edges_a_digit_touches_are_removed_and_its_own_stem_is_kept(classifi
     for tilt in (0.0, -6.0):
         frame = _touching_boxes("4190", rng, tilt)
         assert "".join(read_frame(frame, classifier).lines).replace(" ", "") == "4190", tilt
+
+
+def _table(rng, digits: str = "4273", line_px: int = 4) -> np.ndarray:
+    """A small printed table (two rows of two cells, thick lines) in the middle of a 640x480
+    frame, a digit written in each cell touching the cell's bottom line: one component as tall
+    as the table, which the characters are first measured as."""
+    page = np.full((480, 640), 235, np.uint8)
+    ink = np.zeros_like(page)
+    x0, y0, cw, ch = 170, 120, 150, 120
+    for i in range(3):
+        cv2.line(ink, (x0, y0 + i * ch), (x0 + 2 * cw, y0 + i * ch), 255, line_px)
+        cv2.line(ink, (x0 + i * cw, y0), (x0 + i * cw, y0 + 2 * ch), 255, line_px)
+    for k, c in enumerate(digits):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (40, 70))
+        gx, gy = x0 + (k % 2) * cw + 55, y0 + (k // 2) * ch + ch - 70
+        ink[gy : gy + 70, gx : gx + 40] = np.maximum(ink[gy : gy + 70, gx : gx + 40], g)
+    page = cv2.subtract(page, (ink.astype(np.float32) * 0.75).astype(np.uint8))
+    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+
+
+def test_a_table_that_hides_its_digits_is_taken_out(classifier, rng):
+    """Measured with the table, the characters were the table's height and no kernel fitted its
+    lines: the whole table was read as one 8. Its repeated thin lines give it away."""
+    from vision.pipeline import read_frame
+
+    result = read_frame(_table(rng), classifier)
+    assert "".join(d.char for d in result.detections) == "4273"
+
+
+def test_table_rules_tell_a_table_from_a_big_character():
+    table = np.zeros((240, 300), np.uint8)
+    for i in range(3):
+        cv2.line(table, (0, 5 + i * 115), (299, 5 + i * 115), 255, 3)
+    cv2.line(table, (150, 0), (150, 239), 255, 3)
+    assert 2.0 <= table_rules(table, 0.0) <= 7.0  # three rules one way, 3 px wide
+    zero = np.zeros((160, 120), np.uint8)
+    cv2.ellipse(zero, (60, 80), (45, 70), 0, 0, 360, 255, 16)  # a held-up 0: two parallel sides
+    four = np.zeros((160, 120), np.uint8)
+    cv2.line(four, (10, 110), (110, 110), 255, 16)
+    cv2.line(four, (80, 5), (80, 155), 255, 16)
+    cv2.line(four, (80, 5), (10, 110), 255, 16)
+    assert table_rules(zero, 0.0) is None and table_rules(four, 0.0) is None

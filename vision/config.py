@@ -250,6 +250,9 @@ PAGE_LINE_FILL = 0.15  # ...filling less than this of its box (rules joined with
 PAGE_KERNEL_ALONG = 0.6  # x frame long side: rules removed before characters can be measured; a
 # big 2 held up close has a base of half the frame, a page rule spans most of it
 PAGE_KERNEL_ACROSS = 0.8  # ...and across (a margin line); a held-up 1 is never this tall
+GRID_MAX_FILL = 0.4  # a frame-long component filling less of its box may be a table in thick lines...
+GRID_LINE_SHARE = 0.6  # ...if it holds lines this share of its box long, 2+ each way or 3+ one way
+GRID_LINE_THINNESS = 0.08  # ...its ink this thick at most, x its box's shorter side (tables 0.03-0.05, a digit 0.15)
 
 # --- Touching characters (vision/split.py) ------------------------------------------------
 SPLIT_MIN_WIDTH = 1.0  # x char height along the text: wider crops are also tried cut in parts

@@ -21,7 +21,7 @@ from vision import config
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
 from vision.split import SplitLattice, cut_points, max_parts, part_spans
-from vision.structure import erase_cell_edges, remove_structure
+from vision.structure import erase_cell_edges, remove_structure, table_rules
 from vision.types import Box
 
 POLARITIES = ("auto", "dark", "light")
@@ -297,14 +297,29 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
 
     Rules joined with everything written on them go first, with kernels a share of the frame
     (no character can be measured yet); once characters are measured, shorter rules go, and
-    cell borders between any removed rules.
+    cell borders between any removed rules. A table that hides its characters (measured as one
+    character, its lines too short for either kernel) is found by its repeated lines and taken
+    out with kernels of its own size, when nothing else was.
     """
-    side = min(shape)
-    grouped = _group_components(comps, side)
+    grouped = _group_components(comps, min(shape))
+    frame_long = (config.PAGE_KERNEL_ALONG * max(shape), config.PAGE_KERNEL_ACROSS * max(shape))
+    found = _passes(make_mask, comps, grouped, frame_long if _has_page_lines(comps.raw, shape) else None)
+    if found[3] is None or not found[3].any():
+        grid = _hidden_grid(comps.raw, shape, make_mask, grouped[1:])
+        if grid is not None:
+            found = _passes(make_mask, comps, grouped, *grid)
+    return found[:3]
+
+
+def _passes(make_mask, comps: _Comps, grouped, first: tuple[float, float] | None, rule_px: float | None = None):
+    """The structure passes of ``_without_structure``: kernels ``first`` (px along and across,
+    when given; rules ``rule_px`` wide when known) before characters are measured, then
+    LINE_MIN_LENGTH character heights, then the cells' side edges at the height measured
+    without them. Returns (cleaned mask or None, components, grouped, removed mask or None)."""
+    side = min(comps.labels.shape)
     cleaned = removed = None
-    if _has_page_lines(comps.raw, shape):
-        lengths = (config.PAGE_KERNEL_ALONG * max(shape), config.PAGE_KERNEL_ACROSS * max(shape))
-        cleaned, removed = remove_structure(make_mask(), grouped[1], lengths, None)
+    if first is not None:
+        cleaned, removed = remove_structure(make_mask(), grouped[1], first, None, rule_px=rule_px)
         comps = _components(cleaned)
         grouped = _group_components(comps, side)
     _, angle, height = grouped
@@ -320,7 +335,7 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
             cleaned = erase_cell_edges(cleaned, removed, grouped[1], grouped[2])
             comps = _components(cleaned)
             grouped = _group_components(comps, side)
-    return cleaned, comps, grouped
+    return cleaned, comps, grouped, removed
 
 
 @dataclass
@@ -414,6 +429,25 @@ def _has_page_lines(stats: np.ndarray, shape: tuple[int, int]) -> bool:
     sparse = stats[:, 4] < config.PAGE_LINE_FILL * w * h
     thin = w > config.LINE_ASPECT * np.maximum(1, h)  # one rule with the row written on it
     return bool(np.any(long & (sparse | thin)))
+
+
+def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured):
+    """Kernel lengths (px, along and across) and rule width (px) for a table or grid that hides
+    the characters written in it, or None: a component spanning much of the frame, as tall as the characters
+    were measured (``measured``: angle, height), drawn in lines thick enough to fill more of
+    its box than page rules do, and holding repeated parallel lines. Its lines are shorter
+    than the frame-long kernels and than the ones measured characters give (they measured
+    the table); kernels a share of its own box fit them."""
+    angle, height = measured
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    long = (w >= config.PAGE_LINE_FRACTION * shape[1]) | (h >= config.PAGE_LINE_FRACTION * shape[0])
+    inside = (x > 0) & (y > 0) & (x + w < shape[1]) & (y + h < shape[0])  # wood grain runs off the frame
+    hiding = (h >= config.STRUCTURE_HEIGHT_DROP * height) & (stats[:, 4] < config.GRID_MAX_FILL * w * h)
+    for bx, by, bw, bh, _ in stats[long & inside & hiding].tolist():
+        rule_px = table_rules(make_mask()[by : by + bh, bx : bx + bw], angle)
+        if rule_px is not None:
+            return (config.GRID_LINE_SHARE * bw, config.GRID_LINE_SHARE * bh), rule_px
+    return None
 
 
 def _median_height(stats: np.ndarray, side: int) -> float:

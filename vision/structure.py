@@ -86,8 +86,12 @@ def line_kernel(length: int, angle: float) -> np.ndarray:
     return kernel
 
 
-def find_lines(mask: np.ndarray, angles: tuple[float, float], lengths: tuple[float, float]) -> np.ndarray:
-    """0/255 mask of the straight runs of ``mask`` at least ``lengths[i]`` px long at ``angles[i]``.
+def find_lines(
+    mask: np.ndarray, angles: tuple[float, float], lengths: tuple[float, float], rule_px: float | None = None
+) -> np.ndarray:
+    """0/255 mask of the straight runs of ``mask`` at least ``lengths[i]`` px long at ``angles[i]``,
+    less the parts clearly thicker than the rules (``rule_px`` wide when known, see
+    ``_thicker_than_rules``; ``math.inf`` keeps every run).
 
     Long kernels run on a max-pooled copy (cheap at any resolution); the runs found there are
     then traced on the full mask with a short kernel of the same direction.
@@ -108,7 +112,8 @@ def find_lines(mask: np.ndarray, angles: tuple[float, float], lengths: tuple[flo
             lines |= _trace(mask, found, a, k, thicken)
         else:
             lines |= cv2.bitwise_and(_undo_thicken(found) if thicken else found, mask)
-    lines = cv2.subtract(lines, _thicker_than_rules(lines))
+    if rule_px != math.inf:
+        lines = cv2.subtract(lines, _thicker_than_rules(lines, rule_px))
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))  # the anti-aliased rim of each line
     return cv2.bitwise_and(mask, lines)
 
@@ -133,15 +138,72 @@ def _undo_thicken(found: np.ndarray) -> np.ndarray:
     return cv2.erode(found, np.ones((3, 3), np.uint8))
 
 
-def _thicker_than_rules(lines: np.ndarray) -> np.ndarray:
+def _thicker_than_rules(lines: np.ndarray, rule_px: float | None = None) -> np.ndarray:
     """Parts of the straight runs clearly thicker than the rules themselves: a pen stroke lying
-    on a rule (the base of a 2, the bar of a 4), which is writing, not print."""
+    on a rule (the base of a 2, the bar of a 4), which is writing, not print. ``rule_px``: the
+    rules' width when known (a table measured on its own), else twice the median depth of the
+    runs' pixels (half a thin rule's width; for strokes taken as runs, it keeps them)."""
     points = lines > 0
     if not points.any():
         return np.zeros_like(lines)
-    depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)[points]
-    side = int(round(2 * float(np.median(depth)))) + config.RULE_THICKER_PX
+    if rule_px is None:
+        depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)[points]
+        rule_px = 2 * float(np.median(depth))
+    side = int(round(rule_px)) + config.RULE_THICKER_PX
     return cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+
+
+_PAD = 8  # px of paper around a component's box before looking for its lines
+
+
+def table_rules(mask: np.ndarray, angle: float) -> float | None:
+    """The width (px) of the rules when ``mask`` (one large component's box) is ruled like a
+    table or a grid, else None. A table is drawn in lines thin for its size (its ink at most
+    GRID_LINE_THINNESS of its shorter side), GRID_LINE_SHARE of the box long, two or more both
+    along and across ``angle``, or three in one direction. A big character is not: a held-up 0
+    has two parallel sides at most, a 4 one bar each way, and its strokes are thick for its size."""
+    ink = mask > 0
+    if not ink.any():
+        return None
+    # Across a stroke t px wide the distance to its edge averages t/4.
+    thickness = 4.0 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3)[ink].mean())
+    if thickness > config.GRID_LINE_THINNESS * min(mask.shape):
+        return None
+    extents = (mask.shape[1], mask.shape[0])  # along and across, for text within 45 degrees
+    # The outer lines lie on the box's edge, where a slanted line kernel runs off the image.
+    mask = cv2.copyMakeBorder(mask, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=0)
+    angles = line_angles(mask, angle)
+    counts, found = [], np.zeros_like(mask)
+    for family in (0, 1):
+        lengths = [0.0, 0.0]
+        lengths[family] = config.GRID_LINE_SHARE * extents[family]
+        lines = find_lines(mask, angles, (lengths[0], lengths[1]), math.inf)
+        counts.append(_parallel_runs(lines, angles[family], lengths[family]))
+        found |= lines
+    if not (min(counts) >= 2 or max(counts) >= 3):
+        return None
+    # A rule's width is twice the depth along its middle (the distance transform's ridge).
+    depth = cv2.distanceTransform(found, cv2.DIST_L2, 3)
+    ridge = (found > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
+    return 2.0 * float(np.median(depth[ridge]))
+
+
+def _parallel_runs(lines: np.ndarray, angle: float, length: float) -> int:
+    """How many separate lines at ``angle`` ``lines`` holds: pixels grouped by their offset
+    across the direction, a group counting when it holds half a line of ``length`` pixels."""
+    ys, xs = np.nonzero(lines)
+    if len(xs) == 0:
+        return 0
+    offset = np.round(ys * math.cos(angle) - xs * math.sin(angle)).astype(np.int64)
+    counts = np.bincount(offset - offset.min()).tolist() + [0]
+    runs, total = 0, 0
+    for c in counts:
+        if c:
+            total += c
+        elif total:
+            runs += total >= 0.5 * length
+            total = 0
+    return runs
 
 
 def remove_structure(
@@ -150,16 +212,18 @@ def remove_structure(
     lengths: tuple[float, float],
     height: float | None,
     known: np.ndarray | None = None,
+    rule_px: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Erase long straight runs along and across the lines' direction, keep strokes crossing them.
 
     ``lengths`` (px) along and across; ``height`` the character height (px) for the repair and
     cell-border rules, None while characters cannot be measured yet (no cell borders then);
     ``known`` structure removed before (cell borders may end on it). Returns (cleaned mask,
-    mask of everything taken as structure, ``known`` included).
+    mask of everything taken as structure, ``known`` included). ``rule_px``: the rules' width
+    when known (see ``find_lines``).
     """
     angles = line_angles(mask, angle)
-    lines = find_lines(mask, angles, lengths)
+    lines = find_lines(mask, angles, lengths, rule_px)
     cleaned = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
     cleaned = _repair_crossings(cleaned, lines, angles, height or 0.0)
     if known is not None:
