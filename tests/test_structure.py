@@ -207,3 +207,18 @@ def test_table_rules_tell_a_table_from_a_big_character():
     cv2.line(four, (80, 5), (80, 155), 255, 16)
     cv2.line(four, (80, 5), (10, 110), 255, 16)
     assert table_rules(zero, 0.0) is None and table_rules(four, 0.0) is None
+
+
+def test_a_slanted_margin_line_left_as_dashes_is_no_row_of_ones(classifier, mnist):
+    """A thin red margin line 6 degrees off vertical is a staircase: once the rules it crosses
+    came out, the strict kernel across left it as dashes too short to judge, which merged read
+    as 1s ("319152119" for "195219"). A dash that bridges two removed parts is structure."""
+    from vision.pipeline import read_frame
+    from vision.scene_conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng(39)  # a notebook page with its margin line in view
+    idx = rng.choice(len(x), size=6, replace=False)
+    scene = render_condition("ruled", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    result = read_frame(scene.frame, classifier)
+    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "195219"

@@ -303,7 +303,10 @@ def _erase_cell_borders(cleaned: np.ndarray, lines: np.ndarray, height: float) -
     for i in range(1, n):
         x, y, w, h, _ = stats[i].tolist()
         long_side, short_side = max(w, h), min(w, h)
-        if long_side < config.SMALL_PART * height or short_side > config.CELL_BORDER_THINNESS * long_side + 2:
+        # A piece shorter than a character part is judged thin against a part's length: the
+        # dashes a slanted margin line leaves between the parts of it that came out.
+        span = max(long_side, config.SMALL_PART * height)
+        if short_side > config.CELL_BORDER_THINNESS * span + 2:
             continue
         if h >= w:
             ends = (near[y : y + reach + 1, x : x + w], near[y + h - reach - 1 : y + h, x : x + w])
