@@ -7,7 +7,17 @@ import numpy as np
 
 from vision import config
 from vision.scenes import hershey_glyph
-from vision.split import SplitLattice, best_guess, choose, cut_points, max_parts, part_spans, too_wide_to_keep
+from vision.split import (
+    SplitLattice,
+    best_guess,
+    choose,
+    cut_points,
+    max_parts,
+    part_mask,
+    part_spans,
+    seam_paths,
+    too_wide_to_keep,
+)
 
 
 def _probs(char: int | None, p: float = 0.99) -> np.ndarray:
@@ -141,3 +151,19 @@ def test_a_chain_of_touching_digits_reads_every_digit(classifier):
         frame = cv2.subtract(frame, (canvas.astype(np.float32) * 0.8).astype(np.uint8))
         result = read_frame(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), classifier)
         assert "".join(result.lines) == "40712", seed
+
+
+def test_a_cut_winds_between_overlapping_digits():
+    """An L whose foot reaches under the next character's ring: every column between them
+    crosses ink, the cut's path goes down beside the ring and under it, and each part holds
+    exactly one of the two."""
+    left, right = np.zeros((60, 100), np.uint8), np.zeros((60, 100), np.uint8)
+    cv2.line(left, (20, 5), (20, 55), 255, 3)
+    cv2.line(left, (20, 55), (60, 55), 255, 3)  # the foot, under the ring
+    cv2.circle(right, (72, 25), 15, 255, 3)
+    own = cv2.bitwise_or(left, right)
+    points = [0, 52, 100]
+    assert all(np.count_nonzero(own[:, c]) for c in range(40, 62))  # no straight cut parts them
+    paths = seam_paths(own, points, 60.0)
+    assert np.array_equal(part_mask(own, paths, 0, 1), left)
+    assert np.array_equal(part_mask(own, paths, 1, 2), right)

@@ -20,7 +20,7 @@ import numpy as np
 from vision import config
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
-from vision.split import SplitLattice, cut_points, max_parts, part_spans
+from vision.split import SplitLattice, cut_points, max_parts, part_mask, part_spans, seam_paths
 from vision.structure import erase_cell_edges, remove_structure, table_rules
 from vision.types import Box
 
@@ -678,7 +678,7 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
     All in uint8 OpenCV calls on the box: a float copy of every crop cost more than the rest.
     Returns the fields of a Segmentation up to ``angle``, plus splits, split patches, too_wide.
     """
-    boxes, patches, extents, wide = [], [], [], []
+    boxes, patches, extents, wide, peaks, wide_crops = [], [], [], [], [], []
     cuts = _Cuts()
     c, s = abs(math.cos(angle)), abs(math.sin(angle))
     may_cut = abs(math.degrees(angle)) <= config.SPLIT_MAX_TILT_DEG
@@ -689,14 +689,21 @@ def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: 
             own = cv2.compare(labels, int(comps.ids[g[0]]), cv2.CMP_EQ)
         else:
             own = np.isin(labels, comps.ids[g]).view(np.uint8) * np.uint8(255)
-        ink = _normalise_ink(contrast[y0:y1, x0:x1], own)
+        ink, peak = _normalise_ink(contrast[y0:y1, x0:x1], own)
         patches.append(to_mnist(ink))
         boxes.append(_to_frame_box(x0, y0, x1, y1, scale))
         along, across = (x1 - x0) * c + (y1 - y0) * s, (y1 - y0) * c + (x1 - x0) * s
         extents.append(along / scale)
         wide.append(_too_wide(along, across, height))
+        peaks.append(peak)
         if may_cut and along > config.SPLIT_MIN_WIDTH * height and _is_strokes(own, height):
-            cuts.add(len(boxes) - 1, own, ink, (x0, y0), height, scale, (c, s), along / height)
+            wide_crops.append((len(boxes) - 1, own, ink, (x0, y0), along / height))
+    # Faint texture (paper grain blown up by the contrast stretch) cut finely always holds a
+    # piece that reads surely: only crops about as strong as the frame's writing are cut.
+    strong = config.SPLIT_MIN_STRENGTH * float(np.median(peaks)) if peaks else 0.0
+    for i, own, ink, origin, width in wide_crops:
+        if peaks[i] >= strong:
+            cuts.add(i, own, ink, origin, height, scale, (c, s), width)
     arr = np.stack(patches) if patches else np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     return tuple(boxes), arr, np.asarray(extents, np.float64), tuple(cuts.options), cuts.stacked(), tuple(wide)
 
@@ -722,18 +729,24 @@ class _Cuts:
             return
         points = [0, *inner, own.shape[1]]
         parts = max_parts(width)
-        spans = part_spans(own, points, height)
+        # Cut straight down the columns, and along the paths that wind between strokes: two
+        # sets of cut points, ends shared, so a chain of parts never mixes the two.
+        m, straight = len(inner), np.repeat(np.asarray(points, np.int64)[:, None], own.shape[0], axis=1)
+        node = lambda k, first: 0 if k == 0 else (2 * m + 1 if k == m + 1 else k + (0 if first else m))  # noqa: E731
+        spans, rows, boxes, extents = [], [], [], []
+        for first, paths in ((True, straight), (False, seam_paths(own, points, height))):
+            for i, j in part_spans(own, points, height, paths):
+                spans.append((node(i, first), node(j, first)))
+                piece = part_mask(own, paths, i, j)
+                px, py, pw, ph = cv2.boundingRect(piece)
+                x0, y0 = origin[0] + px, origin[1] + py
+                rows.append(len(self.patches))
+                self.patches.append(to_mnist(cv2.min(ink, piece)[py : py + ph, px : px + pw]))
+                boxes.append(_to_frame_box(x0, y0, x0 + pw, y0 + ph, scale))
+                extents.append((pw * cs[0] + ph * cs[1]) / scale)
         if not spans:
             return
-        rows, boxes, extents = [], [], []
-        for i, j in spans:
-            a, b = points[i], points[j]
-            px, py, pw, ph = cv2.boundingRect(own[:, a:b])
-            x0, y0 = origin[0] + a + px, origin[1] + py
-            rows.append(len(self.patches))
-            self.patches.append(to_mnist(ink[py : py + ph, a + px : a + px + pw]))
-            boxes.append(_to_frame_box(x0, y0, x0 + pw, y0 + ph, scale))
-            extents.append((pw * cs[0] + ph * cs[1]) / scale)
+        points = [0, *inner, *inner, own.shape[1]]
         self.options.append(
             SplitLattice(group, tuple(points), tuple(spans), tuple(rows), tuple(boxes), tuple(extents), parts)
         )
@@ -744,16 +757,17 @@ class _Cuts:
         return np.stack(self.patches)
 
 
-def _normalise_ink(contrast: np.ndarray, own: np.ndarray) -> np.ndarray:
+def _normalise_ink(contrast: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, int]:
     """uint8 contrast inside the ``own`` mask (0/255) -> uint8 ink with the stroke core saturated, like
-    MNIST's pen strokes: scaled so its 90th percentile reaches 255."""
+    MNIST's pen strokes: scaled so its 90th percentile (returned too, the crop's strength)
+    reaches 255."""
     ink = cv2.min(contrast, own)  # own is 0 or 255: the contrast inside, 0 outside
     values = ink[ink > 0]  # zero contrast is not ink
     if len(values) == 0:
-        return np.zeros(contrast.shape, np.uint8)
+        return np.zeros(contrast.shape, np.uint8), 0
     k = int(0.9 * (len(values) - 1))
     peak = int(np.partition(values, k)[k])  # the 90th percentile value
-    return cv2.convertScaleAbs(ink, alpha=255.0 / max(peak, 1))
+    return cv2.convertScaleAbs(ink, alpha=255.0 / max(peak, 1)), peak
 
 
 def _to_frame_box(x0: int, y0: int, x1: int, y1: int, scale: float) -> Box:

@@ -78,20 +78,63 @@ def cut_points(own: np.ndarray, height: float) -> list[int]:
     return sorted(picked)
 
 
-def part_spans(own: np.ndarray, points: list[int], height: float) -> list[tuple[int, int]]:
+def seam_paths(own: np.ndarray, points: list[int], height: float) -> np.ndarray:
+    """(len(points), rows) int: for each cut column, the path from the crop's top to its bottom
+    that crosses the least ink, moving at most one column per row and at most SPLIT_SEAM_BAND
+    character heights from its column (the crop's ends stay straight). Overlapping digits, the
+    foot of one under the next one's bowl, are cut between their strokes, not through one.
+    Dynamic programming, all paths at once."""
+    h, w = own.shape
+    paths = np.repeat(np.asarray(points, np.int64)[:, None], h, axis=1)
+    inner = np.asarray(points[1:-1], np.int64)
+    if len(inner) == 0:
+        return paths
+    band = max(1, int(config.SPLIT_SEAM_BAND * height))
+    steps = np.arange(-band, band + 1)
+    cols = np.clip(inner[:, None] + steps[None, :], 1, w - 1)  # (cuts, positions)
+    cost = (own[:, cols] > 0).astype(np.float32) + config.SPLIT_SEAM_DRIFT * np.abs(steps)  # (rows, cuts, positions)
+    total = cost[0].copy()
+    moves = np.zeros(cost.shape, np.int8)
+    edge = np.full((len(inner), 1), np.inf, np.float32)
+    for r in range(1, h):
+        options = np.stack([np.hstack([edge, total[:, :-1]]), total, np.hstack([total[:, 1:], edge])])
+        pick = np.argmin(options, axis=0)
+        total = np.take_along_axis(options, pick[None], axis=0)[0] + cost[r]
+        moves[r] = pick - 1
+    at = np.argmin(total, axis=1)
+    cut = np.arange(len(inner))
+    for r in range(h - 1, -1, -1):
+        paths[1 + cut, r] = cols[cut, at]
+        if r:
+            at = at + moves[r, cut, at]
+    return paths
+
+
+def part_mask(own: np.ndarray, paths: np.ndarray, i: int, j: int) -> np.ndarray:
+    """uint8 0/255: the crop's own ink between the paths of points ``i`` and ``j``."""
+    x = np.arange(own.shape[1])[None, :]
+    between = (x >= paths[i][:, None]) & (x < paths[j][:, None])
+    return np.where(between, own, 0).astype(np.uint8)
+
+
+def part_spans(
+    own: np.ndarray, points: list[int], height: float, paths: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """Index pairs (i, j) of ``points`` (the crop's ends included) between which a part may lie:
     at most SPLIT_PART_MAX_WIDTH character heights wide, tall enough (not a sliver cut off a
-    bar) and holding SPLIT_MIN_INK of the crop's ink. The whole crop is no part."""
+    bar) and holding SPLIT_MIN_INK of the crop's ink. The whole crop is no part. ``paths``
+    (``seam_paths``) are where the cuts run; straight columns without."""
+    if paths is None:
+        paths = np.repeat(np.asarray(points, np.int64)[:, None], own.shape[0], axis=1)
     total = max(1, int(np.count_nonzero(own)))
     min_ink = config.SPLIT_MIN_INK * total
     widest = config.SPLIT_PART_MAX_WIDTH * height
     spans = []
     for i, a in enumerate(points):
         for j in range(i + 1, len(points)):
-            b = points[j]
-            if b - a > widest:
+            if points[j] - a > widest:
                 break
-            if (i, j) != (0, len(points) - 1) and _is_part(own[:, a:b], height, min_ink):
+            if (i, j) != (0, len(points) - 1) and _is_part(part_mask(own, paths, i, j), height, min_ink):
                 spans.append((i, j))
     return spans
 
