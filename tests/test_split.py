@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 
 from vision import config
-from vision.scenes import hershey_glyph
 from vision.split import best_guess, choose, cut_columns, part_ranges, too_wide_to_keep
+from vision.synth.glyphs import hershey_glyph
 
 
 def _probs(char: int | None, p: float = 0.99) -> np.ndarray:

@@ -7,9 +7,9 @@ import math
 import cv2
 import numpy as np
 
-from vision.scenes import hershey_glyph
 from vision.segment import segment
 from vision.structure import line_angles, remove_structure
+from vision.synth.glyphs import hershey_glyph
 
 
 def _page(labels: str, rng, size=(640, 480), char_h=70, tilt_deg=0.0, rules=True, boxes=False, grid=False):
