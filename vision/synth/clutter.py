@@ -18,8 +18,10 @@ from vision import config
 from vision.preprocess import to_mnist
 from vision.synth import tuning
 from vision.synth.paint import blend_mask, paint_skin, pt
-from vision.synth.warp import simard_warp
+from vision.synth.warp import elastic_warp
 from vision.types import Box
+
+_WOBBLE = (1.0, 4)  # displacement std (px) and control points per side of a 64 px patch canvas
 
 
 def clutter_patches(n: int, seed: int = config.SEED) -> np.ndarray:
@@ -34,7 +36,7 @@ def clutter_patches(n: int, seed: int = config.SEED) -> np.ndarray:
     out = np.zeros((n, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     for i in range(n):
         canvas = makers[i % len(makers)](rng)
-        out[i] = to_mnist(simard_warp(canvas, rng, alpha=3.0))
+        out[i] = to_mnist(elastic_warp(canvas, rng, *_WOBBLE))
     return out
 
 

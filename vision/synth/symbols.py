@@ -16,7 +16,7 @@ import numpy as np
 
 from vision import config
 from vision.preprocess import to_mnist
-from vision.synth.warp import simard_warp
+from vision.synth.warp import elastic_warp
 
 # Geometry is drawn in unit-free coordinates (y down), then fitted so the mark's longer side spans
 # MARK_EXTENT px of a MARK_CANVAS canvas: stroke thickness then relates to the mark's size the way
@@ -30,6 +30,7 @@ DOT = (14, 26)  # px, the dots of a colon
 SLASH_DEG = (50.0, 70.0)  # from vertical: measured, MNIST test 1s lean up to 45 (99th percentile 41)
 ARC_DEG = (95.0, 140.0)  # span of a parenthesis' arc: flatter ones are bent 1s, wider ones hooked 7s
 CROSS_AT = (0.4, 0.6)  # where the bar of a + crosses its stem: higher is a t-like 7
+_WOBBLE_GRID = 6  # control points per side of the warp on the canvas: a wobble every ~19 px
 Strokes = list[np.ndarray]  # polylines, each (k, 2) float x, y
 
 
@@ -38,7 +39,7 @@ class _MarkSpec:
     strokes: Callable[[np.random.Generator], Strokes]
     pen: tuple[int, int]  # stroke thickness range, px on the fitted mark
     slant: float  # largest shear (x shift per unit of height) applied on top of the geometry
-    wobble: float  # elastic displacement, px: handwriting wobbles, printed rules barely
+    wobble: float  # elastic displacement std, px: handwriting wobbles, printed rules barely
 
 
 def _seg(p0, p1, bow: float = 0.0, n: int = 16) -> np.ndarray:
@@ -174,24 +175,24 @@ def _rule(rng: np.random.Generator) -> Strokes:
 
 
 OPERATOR_KINDS: dict[str, _MarkSpec] = {
-    "+": _MarkSpec(_plus, PEN, 0.25, 6.0),
-    "-": _MarkSpec(_minus, PEN, 0.0, 6.0),
-    "x": _MarkSpec(_times, PEN, 0.0, 6.0),
-    "/": _MarkSpec(_slash, PEN, 0.0, 6.0),
-    "(": _MarkSpec(lambda r: _paren(r, -1.0), PEN, 0.1, 6.0),
-    ")": _MarkSpec(lambda r: _paren(r, 1.0), PEN, 0.1, 6.0),
-    "=": _MarkSpec(_equals, PEN, 0.2, 6.0),
-    ":": _MarkSpec(_colon, DOT, 0.3, 4.0),
-    "#": _MarkSpec(_hash, PEN, 0.15, 6.0),
-    "*": _MarkSpec(_asterisk, PEN, 0.0, 6.0),
+    "+": _MarkSpec(_plus, PEN, 0.25, 2.0),
+    "-": _MarkSpec(_minus, PEN, 0.0, 2.0),
+    "x": _MarkSpec(_times, PEN, 0.0, 2.0),
+    "/": _MarkSpec(_slash, PEN, 0.0, 2.0),
+    "(": _MarkSpec(lambda r: _paren(r, -1.0), PEN, 0.1, 2.0),
+    ")": _MarkSpec(lambda r: _paren(r, 1.0), PEN, 0.1, 2.0),
+    "=": _MarkSpec(_equals, PEN, 0.2, 2.0),
+    ":": _MarkSpec(_colon, DOT, 0.3, 1.3),
+    "#": _MarkSpec(_hash, PEN, 0.15, 2.0),
+    "*": _MarkSpec(_asterisk, PEN, 0.0, 2.0),
 }
 STRUCTURE_KINDS: dict[str, _MarkSpec] = {
-    "corner": _MarkSpec(_corner, PRINTED, 0.0, 2.0),
-    "tee": _MarkSpec(_tee, PRINTED, 0.0, 2.0),
-    "junction": _MarkSpec(_junction, PRINTED, 0.0, 2.0),
-    "cell": _MarkSpec(_cell, PRINTED, 0.0, 2.0),
-    "box": _MarkSpec(_box, PRINTED, 0.0, 2.0),
-    "rule": _MarkSpec(_rule, PRINTED, 0.0, 2.0),
+    "corner": _MarkSpec(_corner, PRINTED, 0.0, 0.7),
+    "tee": _MarkSpec(_tee, PRINTED, 0.0, 0.7),
+    "junction": _MarkSpec(_junction, PRINTED, 0.0, 0.7),
+    "cell": _MarkSpec(_cell, PRINTED, 0.0, 0.7),
+    "box": _MarkSpec(_box, PRINTED, 0.0, 0.7),
+    "rule": _MarkSpec(_rule, PRINTED, 0.0, 0.7),
 }
 MARK_KINDS = {**OPERATOR_KINDS, **STRUCTURE_KINDS}
 
@@ -234,7 +235,7 @@ def _marks(kinds: tuple[str, ...], n: int, seed: int) -> np.ndarray:
     out = np.zeros((n, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     for i in range(n):
         spec = MARK_KINDS[kinds[i % len(kinds)]]
-        out[i] = to_mnist(simard_warp(_draw_mark(spec, rng), rng, alpha=spec.wobble))
+        out[i] = to_mnist(elastic_warp(_draw_mark(spec, rng), rng, spec.wobble, _WOBBLE_GRID))
     return out
 
 

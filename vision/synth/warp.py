@@ -1,7 +1,7 @@
-"""Elastic warps of the generators: strokes wobble like handwriting, not like a printer.
+"""The one elastic warp of the generators: strokes wobble like handwriting, not like a printer.
 
-Two fields for now, as they came from vision/scenes.py (Hershey glyphs) and vision/data.py
-(training patches); the next change makes them one.
+Hershey glyphs, synthetic K, operator and box marks and clutter patches all pass through
+:func:`elastic_warp`; each caller picks how far the strokes move and how smooth the field is.
 """
 
 from __future__ import annotations
@@ -25,13 +25,3 @@ def elastic_warp(image: np.ndarray, rng: np.random.Generator, amplitude: float, 
     )
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     return cv2.remap(image, xs + dx, ys + dy, cv2.INTER_LINEAR)
-
-
-def simard_warp(img: np.ndarray, rng: np.random.Generator, alpha: float = 6.0, sigma: float = 9.0) -> np.ndarray:
-    """Smooth random displacement field (Simard et al. 2003) so strokes wobble like handwriting."""
-    h, w = img.shape
-    dx = cv2.GaussianBlur(rng.uniform(-1, 1, (h, w)).astype(np.float32), (0, 0), sigma)
-    dy = cv2.GaussianBlur(rng.uniform(-1, 1, (h, w)).astype(np.float32), (0, 0), sigma)
-    scale = alpha / max(1e-6, float(np.abs(np.stack([dx, dy])).max()))
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(img, gx + dx * scale, gy + dy * scale, cv2.INTER_LINEAR)
