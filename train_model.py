@@ -13,7 +13,7 @@ Usage:
 Data: MNIST from ``--mnist PATH``, ``$DIGIT_LOCKER_MNIST``, Keras' cache (``~/.keras/datasets/mnist.npz``)
 or Keras' own download. K from ``--letters`` (20% of the real K images are a fixed hold-out, never
 trained on) or, without letters, from the built-in stroke synthesizer. "Not a character" examples:
-procedural clutter, handwritten operators and printed box pieces (``vision.data``), and letters no
+procedural clutter, handwritten operators and printed box pieces (``vision.synth``), and letters no
 PIN character resembles.
 
 Personal model: ``--collect`` stores the owner's characters (``vision.samples``) in the user data
