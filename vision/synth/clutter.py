@@ -17,7 +17,7 @@ import numpy as np
 from vision import config
 from vision.preprocess import to_mnist
 from vision.synth import tuning
-from vision.synth.paint import blend_mask, paint_skin, pt
+from vision.synth.paint import blend_mask, clip_to_uint8, paint_skin, pt, skin_shade
 from vision.synth.warp import elastic_warp
 from vision.types import Box
 
@@ -54,12 +54,12 @@ def _wedge(rng: np.random.Generator, size: int = 64) -> np.ndarray:
 
 
 def _fingertip(rng: np.random.Generator, size: int = 64) -> np.ndarray:
-    """A filled half ellipse with soft shading: a fingertip or thumb entering the view."""
+    """A filled half ellipse shaded as skin: a fingertip or thumb entering the view."""
     img = np.zeros((size, size), np.uint8)
     axes = (int(rng.uniform(10, 28)), int(rng.uniform(14, 30)))
     cv2.ellipse(img, (size // 2, size // 2), axes, float(rng.uniform(0, 360)), 0, 180, 255, -1)
-    shade = np.linspace(rng.uniform(0.4, 1.0), 1.0, size, dtype=np.float32)[None, :]
-    return (img * shade).astype(np.uint8)
+    m = img.astype(np.float32) / 255
+    return clip_to_uint8(255 * m * skin_shade(m, min(axes) / 2))  # lit across it as paint_skin lights a finger
 
 
 def _smudge(rng: np.random.Generator, size: int = 64) -> np.ndarray:
