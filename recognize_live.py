@@ -434,7 +434,7 @@ def _demo_factory(args: argparse.Namespace) -> Callable[[], Iterator[np.ndarray]
     """Headless with no frame limit, the demo plays its script once instead of looping forever."""
     if not args.headless or args.max_frames:
         return None
-    from vision.scenes import demo_frames
+    from vision.synth.demo import demo_frames
 
     return functools.partial(demo_frames, loop=False)
 

@@ -13,7 +13,7 @@ Usage:
 Data: MNIST from ``--mnist PATH``, ``$DIGIT_LOCKER_MNIST``, Keras' cache (``~/.keras/datasets/mnist.npz``)
 or Keras' own download. K from ``--letters`` (20% of the real K images are a fixed hold-out, never
 trained on) or, without letters, from the built-in stroke synthesizer. "Not a character" examples:
-procedural clutter, handwritten operators and printed box pieces (``vision.data``), and letters no
+procedural clutter, handwritten operators and printed box pieces (``vision.synth``), and letters no
 PIN character resembles.
 
 Personal model: ``--collect`` stores the owner's characters (``vision.samples``) in the user data
@@ -40,20 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from vision import config
-from vision.data import (
-    LETTER_K,
-    MARK_KINDS,
-    DatasetError,
-    clutter_patches,
-    load_letters,
-    load_mnist,
-    mark_patches,
-    operator_patches,
-    sha256_file,
-    split_k_holdout,
-    structure_patches,
-    synth_k,
-)
+from vision.data import LETTER_K, DatasetError, load_letters, load_mnist, sha256_file, split_k_holdout
+from vision.synth.clutter import clutter_patches
+from vision.synth.glyphs import synth_k
+from vision.synth.symbols import MARK_KINDS, mark_patches, operator_patches, structure_patches
 
 DEFAULT_LETTERS = Path(__file__).resolve().parent.parent / "shared" / "datasets" / "handwritten_az_sample.npz"
 VAL_SIZE = 5000  # MNIST train digits held back for early stopping

@@ -184,7 +184,7 @@ class FakeClock:
 def card_frame() -> np.ndarray:
     """A demo frame with the first PIN card fully in view (a snapshot then has patches too)."""
     from vision import config
-    from vision.scenes import demo_frames, demo_schedule
+    from vision.synth.demo import demo_frames, demo_schedule
 
     start, end, text = demo_schedule()[1]
     assert text == config.DEMO_PIN[0]

@@ -2,18 +2,15 @@ import numpy as np
 import pytest
 
 from vision import config
-from vision.data import (
+from vision.data import DatasetError, load_letters, load_mnist, split_k_holdout
+from vision.synth.glyphs import synth_k
+from vision.synth.symbols import (
     MARK_KINDS,
     OPERATOR_KINDS,
     STRUCTURE_KINDS,
-    DatasetError,
-    load_letters,
-    load_mnist,
     mark_patches,
     operator_patches,
-    split_k_holdout,
     structure_patches,
-    synth_k,
 )
 
 

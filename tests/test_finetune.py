@@ -21,7 +21,7 @@ from vision import config
 from vision.classifier import Classifier, personal_model_path, resolve_model
 from vision.data import sha256_file
 from vision.samples import collect_image, save_samples
-from vision.scenes import render_scene
+from vision.synth.scene import render_scene
 
 TURN_DEG = 40.0  # the owner's slant: the shipped model reads about 90% of such patches
 SCENES, HELD_OUT_SCENES, PER_SCENE = 32, 20, 10

@@ -15,7 +15,7 @@ LIVE_APP = textwrap.dedent(
     import numpy as np
 
     import recognize_live, vision.pipeline, vision.session, vision.classifier, vision.sources
-    import vision.overlay, vision.entry, vision.segment, vision.scenes
+    import vision.overlay, vision.entry, vision.segment, vision.synth.demo
     from vision import config
 
     clf = vision.classifier.Classifier()

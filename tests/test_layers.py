@@ -30,19 +30,27 @@ PURE = (  # image stages: arrays in, arrays out
 STATE = ("vision.entry", "vision.teach", "vision.session")  # time-driven logic over the stages
 IO = ("vision.sources", "vision.snapshots", "vision.samples", "vision.lockstore")  # files and devices
 TRAINING = ("vision.data", "vision.augment", "vision.modeling", "train_model")
-SYNTH = ("vision.scenes", "vision.scene_conditions")
+SYNTH = ("vision.synth",)  # generated images: they may draw with the first pure stages, nothing more
 WEB = ("vision.web",)
-TOOLS = ("vision.evaluate", "vision.bench", "vision.soak", "vision.personal_eval")  # web/bench is in WEB
+TOOLS = (  # web/bench is in WEB
+    "vision.evaluate",
+    "vision.bench",
+    "vision.soak",
+    "vision.personal_eval",
+    "vision.conditions_eval",
+)
 FRONT_ENDS = ("recognize_live", "train_model")
 TOP = WEB + TOOLS + FRONT_ENDS
 HEAVY = ("tensorflow", "keras")
+SYNTH_DRAWS_WITH = ("vision.imaging", "vision.preprocess")  # decode rules and the MNIST layout of patches
 
 # module prefix -> imported prefixes it must not reach (first matching key wins for a module)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     **{m: ("vision", "recognize_live", "train_model") for m in CONTRACT},
     **{m: STATE + IO + TRAINING + SYNTH + TOP for m in PURE},
     **{m: TRAINING + TOP for m in IO},
-    **{m: TOP for m in STATE + SYNTH},
+    **{m: TOP for m in STATE},
+    **{m: tuple(p for p in PURE if p not in SYNTH_DRAWS_WITH) + STATE + IO + TRAINING + TOP for m in SYNTH},
     **{m: ("vision.web",) + FRONT_ENDS for m in TRAINING if m != "train_model"},
     **{m: FRONT_ENDS for m in TOOLS},  # tools share each other's scoring, never a CLI
     "vision.web": ("recognize_live", "train_model"),
@@ -58,8 +66,6 @@ LAZY_HEAVY = {
 EXCEPTIONS = {
     ("vision.classifier", "vision.lockstore"): "personal_model_path() finds the user folder beside the lock file",
     ("vision.samples", "vision.evaluate"): "reads the label file and ROI crops with the evaluator's parser",
-    ("vision.scene_conditions", "vision.evaluate"): "its scoring half is a tool (python -m vision.scene_conditions) "
-    "that scores as vision.evaluate does; the scenes half belongs in synth/ once they are split",
     ("vision.personal_eval", "train_model"): "runs train_model.py --fine-tune in-process, as its CLI would",
 }
 

@@ -48,7 +48,7 @@ def test_few_mnist_ones_and_sevens_are_bracket_shaped(mnist):
 def test_brackets_in_a_written_expression_are_not_read(classifier, rng):
     """``4(22)`` written with tall brackets reads as the digits only, the brackets parting them."""
     from vision.pipeline import read_frame
-    from vision.scenes import hershey_glyph
+    from vision.synth.glyphs import hershey_glyph
 
     frame = np.full((200, 520), 235, np.uint8)
     x = 30

@@ -5,10 +5,10 @@ import pytest
 from conftest import CountsBatches, ReadsTwo
 
 from vision import config
-from vision.data import clutter_patches
 from vision.evaluate import score_folder, score_synthetic, summarize
 from vision.pipeline import live_side, read_frame
 from vision.segment import segment
+from vision.synth.clutter import clutter_patches
 from vision.types import FrameResult
 
 
@@ -111,7 +111,7 @@ def test_a_short_mark_alone_on_its_line_is_not_a_character():
 def test_the_demo_row_read_as_a_photo_is_the_pin_and_no_thumb(classifier):
     """The demo's row frames show the card held by two thumbs; read as photos (no PIN entry, no
     frame-to-frame smoothing) the right thumb's nail was a "0" at 0.99 (``27K4 / 0``)."""
-    from vision.scenes import demo_frames, demo_schedule
+    from vision.synth.demo import demo_frames, demo_schedule
 
     start, end, text = next(s for s in demo_schedule() if len(s[2]) > 1)
     frames = list(demo_frames(loop=False))
@@ -145,7 +145,8 @@ def test_small_writing_in_a_big_photo_is_read_at_the_size_it_needs(classifier):
     """20 px digits in a 3000x2250 photo are 8.5 px once the photo is read at 1280 px, where
     some vanish as specks (measured: '3815 74', '3 15274'); the photo is read again, larger,
     and only then classified."""
-    from vision.scenes import hershey_glyph, render_scene
+    from vision.synth.glyphs import hershey_glyph
+    from vision.synth.scene import render_scene
 
     labels = "3815274"
     for seed in (5, 6):

@@ -26,8 +26,8 @@ from vision.samples import (
     normalize,
     save_samples,
 )
-from vision.scenes import render_scene
 from vision.sources import read_image
+from vision.synth.scene import render_scene
 from vision.types import Box
 
 DEV2 = SHARED / "real_photos_dev2"

@@ -13,9 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
+from vision.conditions_eval import main, score_conditions
 from vision.evaluate import digits_only
-from vision.scene_conditions import CONDITIONS, main, render_condition, score_conditions
-from vision.scenes import OPERATORS, Scene, hershey_glyph
+from vision.synth.conditions import CONDITIONS, render_condition
+from vision.synth.glyphs import OPERATORS, hershey_glyph
+from vision.synth.scene import Scene
 
 SEEDS = range(6)
 DIGITS = "0123456789"
@@ -349,7 +351,7 @@ def test_cli_prints_a_table_and_saves_the_frames(mnist_path, tmp_path, capsys):
         main(["--only", "crumpled"])
 
 
-# Characters read per condition on the 30 scenes of seed 0 (``python -m vision.scene_conditions``,
+# Characters read per condition on the 30 scenes of seed 0 (``python -m vision.conditions_eval``,
 # the shipped model), measured when these floors were set; each floor sits 3 points below, so a
 # change that loses a few characters of one condition fails here. At session start (before
 # structure removal, cuts, colour, polarity by region and the skin rule) the reader read 52.4% in all.

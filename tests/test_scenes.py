@@ -12,13 +12,10 @@ import numpy as np
 import pytest
 
 from vision import config
-from vision.scenes import (
-    Scene,
-    demo_frames,
-    demo_schedule,
-    hershey_glyph,
-    render_scene,
-)
+from vision.synth import tuning
+from vision.synth.demo import demo_frames, demo_schedule
+from vision.synth.glyphs import hershey_glyph
+from vision.synth.scene import Scene, render_scene
 
 SIZES = [(320, 240), (640, 480), (1920, 1080)]
 
@@ -244,9 +241,9 @@ def test_demo_schedule_shows_each_char_then_the_row(pin):
     assert all(a == "" or b == "" for a, b in itertools.pairwise(texts))  # a gap between shows
     for start, end, text in schedule:
         if len(text) == 1:
-            assert end - start == pytest.approx(config.DEMO_CARD_HOLD_S * config.DEMO_FPS, abs=1)
+            assert end - start == pytest.approx(tuning.DEMO_CARD_HOLD_S * config.DEMO_FPS, abs=1)
         elif text:
-            assert end - start == pytest.approx(config.DEMO_ROW_HOLD_S * config.DEMO_FPS, abs=1)
+            assert end - start == pytest.approx(tuning.DEMO_ROW_HOLD_S * config.DEMO_FPS, abs=1)
 
 
 @pytest.mark.parametrize("size", [(320, 240), (640, 480)])

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from vision.evaluate import read_labels
-from vision.scenes import hershey_glyph, render_scene
 from vision.segment import choose_polarity, segment, to_gray
 from vision.sources import read_image
+from vision.synth.glyphs import hershey_glyph
+from vision.synth.scene import render_scene
 
 
 def _scene(rng, labels="27K40513", **kw):
@@ -99,7 +100,7 @@ def test_polarity_is_right_on_generated_scenes_with_shadows_and_desks(mnist, mon
 def test_polarity_is_decided_where_the_writing_is(rng):
     """A white card over a dark wood desk is dark ink (the frame's median says board); chalk on a
     dark board beside a light wall is light ink (a bright area with no writing in it)."""
-    from vision.scene_conditions import render_condition
+    from vision.synth.conditions import render_condition
 
     walls = 0
     for _ in range(4):
@@ -192,7 +193,7 @@ def test_marks_of_the_desk_grain_around_a_card_are_not_read(classifier):
     """Cards on a dark wood desk (generated with their truth): grain streaks beside the card are
     crowded by more grain and lie on something darker than paper; the card's digits are not."""
     from vision.pipeline import read_frame
-    from vision.scene_conditions import render_condition
+    from vision.synth.conditions import render_condition
 
     for seed, labels in ((15, "2580"), (16, "25804")):
         rng = np.random.default_rng(seed)
@@ -234,7 +235,7 @@ def test_component_stats_equal_opencv_on_ink_masks_of_real_photos(real_photos):
 
 
 def test_component_stats_equal_opencv_on_ink_masks_of_generated_scenes(rng):
-    from vision.scene_conditions import CONDITIONS, render_condition
+    from vision.synth.conditions import CONDITIONS, render_condition
 
     masks = [segment(_scene(rng, polarity=p, noise=4, rows=2).frame).make_mask() for p in ("dark", "light")]
     for name in CONDITIONS:

@@ -23,10 +23,10 @@ from vision import config
 from vision import session as livemod
 from vision.entry import PinEntry
 from vision.lockstore import Lock, Verdict
-from vision.scenes import demo_schedule
 from vision.session import Action, LiveSession, action_for_key, live_json
 from vision.session import masked_detections as masked
 from vision.snapshots import save_snapshot
+from vision.synth.demo import demo_schedule
 from vision.types import Box, Detection
 
 PIN_KEYS = {"length", "pin_length", "state", "mode", "progress", "candidate_box", "lockout_remaining", "message"}

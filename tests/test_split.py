@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 
 from vision import config
-from vision.scenes import hershey_glyph
 from vision.split import (
     SplitLattice,
     best_guess,
@@ -18,6 +17,7 @@ from vision.split import (
     seam_paths,
     too_wide_to_keep,
 )
+from vision.synth.glyphs import hershey_glyph
 
 
 def _probs(char: int | None, p: float = 0.99) -> np.ndarray:

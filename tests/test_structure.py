@@ -7,9 +7,9 @@ import math
 import cv2
 import numpy as np
 
-from vision.scenes import hershey_glyph
 from vision.segment import segment
 from vision.structure import line_angles, remove_structure, table_rules
+from vision.synth.glyphs import hershey_glyph
 
 
 def _page(labels: str, rng, size=(640, 480), char_h=70, tilt_deg=0.0, rules=True, boxes=False, grid=False):
@@ -214,7 +214,7 @@ def test_a_slanted_margin_line_left_as_dashes_is_no_row_of_ones(classifier, mnis
     came out, the strict kernel across left it as dashes too short to judge, which merged read
     as 1s ("319152119" for "195219"). A dash that bridges two removed parts is structure."""
     from vision.pipeline import read_frame
-    from vision.scene_conditions import render_condition
+    from vision.synth.conditions import render_condition
 
     _, (x, y) = mnist
     rng = np.random.default_rng(39)  # a notebook page with its margin line in view

@@ -8,7 +8,8 @@ import pytest
 import train_model
 from vision import config
 from vision.classifier import Classifier
-from vision.data import MARK_KINDS, sha256_file
+from vision.data import sha256_file
+from vision.synth.symbols import MARK_KINDS
 
 
 @pytest.fixture(scope="module")

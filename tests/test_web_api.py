@@ -28,7 +28,7 @@ from conftest import one_error_line, run_cli
 
 from vision import config
 from vision.lockstore import Lock
-from vision.scenes import demo_frames, demo_schedule
+from vision.synth.demo import demo_frames, demo_schedule
 from vision.web import app as web
 from vision.web.clients import Clients
 

@@ -46,9 +46,10 @@ from vision.entry import PinEntry
 from vision.evaluate import read_labels
 from vision.lockstore import Lock
 from vision.pipeline import ProbabilityModel, read_frame
-from vision.scenes import hershey_glyph, render_scene
 from vision.session import LiveSession
 from vision.sources import read_image
+from vision.synth.glyphs import hershey_glyph
+from vision.synth.scene import render_scene
 from vision.types import FrameResult
 
 ROOT = config.PACKAGE_DIR.parent

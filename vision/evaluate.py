@@ -256,7 +256,7 @@ def score_synthetic(
 ) -> SyntheticScore:
     """Read generated scenes of real handwritten digits; compare text and boxes to their truth."""
     from vision.pipeline import read_frame
-    from vision.scenes import render_scene
+    from vision.synth.scene import render_scene
 
     rng = np.random.default_rng(seed)
     total = SyntheticScore(0, 0, 0, 0)

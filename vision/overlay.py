@@ -319,7 +319,8 @@ def debug_view(mask: np.ndarray, patches: np.ndarray, labels: Sequence[str], hei
 
 
 def _to_u8_mask(mask: np.ndarray) -> np.ndarray:
-    """Any mask (bool, 0/1 or 0/255) -> uint8 0/255."""
+    """Mask -> uint8 0/255 for display: any non-zero pixel is ink. Not an image conversion
+    (``vision.imaging.to_uint8``): a mask has no grey levels. A uint8 mask is taken as 0/255."""
     return np.where(mask > 0, 255, 0).astype(np.uint8) if mask.dtype != np.uint8 else mask
 
 

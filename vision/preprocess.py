@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from vision import config
+from vision.imaging import to_uint8
 
 #: Strokes of a 20 px character look like MNIST's (about 2-3 px); the patch is slightly blurred
 #: after resizing so a hard binary mask gets MNIST-like anti-aliased edges.
@@ -25,7 +26,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     """
     if ink.ndim != 2:
         raise ValueError(f"to_mnist expects a 2-D crop, got shape {ink.shape}")
-    ink = _as_uint8(ink)
+    ink = to_uint8(ink)  # bool, float or 16-bit crops by the project's one rule
     x, y, w, h = cv2.boundingRect(ink)  # of the non-zero pixels
     if w == 0 or h == 0:
         return np.zeros((config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
@@ -50,20 +51,3 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     if peak <= 0:
         return np.zeros((config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     return cv2.convertScaleAbs(patch, alpha=255.0 / max(1.0, peak))  # strokes peak at 255 whatever the ink
-
-
-def _as_uint8(img: np.ndarray) -> np.ndarray:
-    """Bring bool, float (0..1 or 0..255) or wider integer crops to uint8 without surprises."""
-    if img.dtype == np.uint8:
-        return img
-    if img.dtype == bool:
-        return img.astype(np.uint8) * 255
-    arr = img.astype(np.float32)
-    peak = float(arr.max()) if arr.size else 0.0
-    if peak <= 0:
-        return np.zeros(img.shape, np.uint8)
-    if np.issubdtype(img.dtype, np.floating) and peak <= 1.0:
-        arr = arr * 255.0
-    elif peak > 255:
-        arr = arr * (255.0 / peak)
-    return np.clip(arr, 0, 255).astype(np.uint8)

@@ -51,8 +51,8 @@ def soak(frames: int, every: int, render: bool, model: Path | None) -> list[dict
     from vision.classifier import Classifier
     from vision.entry import PinEntry
     from vision.lockstore import Lock
-    from vision.scenes import demo_frames, demo_schedule
     from vision.session import Action, LiveSession, live_json
+    from vision.synth.demo import demo_frames, demo_schedule
 
     session = LiveSession(Classifier(model), PinEntry(Lock.in_memory(config.DEMO_PIN)))
     loop = demo_schedule()[-1][1]

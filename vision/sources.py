@@ -586,7 +586,7 @@ def open_source(
     Eager: the source is opened (and its first frame read) here, so a bad spec raises
     SourceError now rather than falling back to some other source. An existing path wins over a
     camera index, so a folder named ``2024`` is read as that folder. ``demo_factory`` defaults to
-    ``vision.scenes.demo_frames``, imported only when needed; ``capture_factory`` (default
+    ``vision.synth.demo.demo_frames``, imported only when needed; ``capture_factory`` (default
     cv2.VideoCapture) lets tests inject a fake camera. ``max_pixels`` bounds every image and frame.
     """
     name = spec.strip()
@@ -594,7 +594,7 @@ def open_source(
         raise SourceError('the source is empty: give a camera index, a video, an image, a folder or "demo"')
     if name == "demo":
         if demo_factory is None:
-            from vision.scenes import demo_frames as demo_factory
+            from vision.synth.demo import demo_frames as demo_factory
         return DemoSource(name, demo_factory(), max_pixels)
     path = _existing_path(spec) or _existing_path(name)
     if path is not None:

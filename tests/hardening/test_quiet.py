@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from vision.scenes import demo_frames
+from vision.synth.demo import demo_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "recognize_live.py"

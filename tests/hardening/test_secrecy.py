@@ -27,7 +27,7 @@ import pytest
 import test_window  # tests/ is on sys.path under pytest's default import mode
 
 from vision import config
-from vision.scenes import demo_frames, demo_schedule
+from vision.synth.demo import demo_frames, demo_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "recognize_live.py"

@@ -4,7 +4,7 @@ Starts the app on a free localhost port with the shipped model and a throw-away 
 measures what a user of each page waits for:
 
 * ``/api/read`` round trips (urllib, one request at a time, median of N): a 1280 px wide
-  generated photo (a ``vision.scenes`` scene sent as JPEG) and a 400x200 canvas PNG of drawn
+  generated photo (a ``vision.synth.scene`` scene sent as JPEG) and a 400x200 canvas PNG of drawn
   digits. Beside each, ``read_frame`` alone in-process on the same image, so the ratio shows what
   HTTP, decoding and JSON add.
 * Frames per second the Live page gets read end to end in headless Chromium, whose fake camera
@@ -83,7 +83,8 @@ def canvas_png(text: str, size: tuple[int, int] = (400, 200), pen: int = 12) -> 
 
 def scene_photo(text: str = "40712", width: int = 1280, seed: int = SEED, char_height: int | None = None) -> np.ndarray:
     """A generated photo of handwriting on paper, BGR uint8, ``width`` wide at 4:3."""
-    from vision.scenes import hershey_glyph, render_scene
+    from vision.synth.glyphs import hershey_glyph
+    from vision.synth.scene import render_scene
 
     rng = np.random.default_rng(seed)
     glyphs = [hershey_glyph(ch, rng) for ch in text]
@@ -136,7 +137,7 @@ def demo_clip(path: Path, pin: str = config.DEMO_PIN, through_row: bool = False)
 
 def demo_clip_frames(pin: str = config.DEMO_PIN, through_row: bool = False) -> Iterator[np.ndarray]:
     """The frames of ``demo_clip``: BGR uint8 640x480."""
-    from vision.scenes import demo_frames, demo_schedule
+    from vision.synth.demo import demo_frames, demo_schedule
 
     schedule = [s for s in demo_schedule(pin, CLIP_FPS) if s[2]]
     end = schedule[-1][1] if through_row else schedule[len(pin) - 1][1] + CLIP_FPS // 3

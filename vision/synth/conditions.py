@@ -3,13 +3,9 @@
 The reader is near perfect on clean paper and fails on paper with structure, touching digits,
 handwritten arithmetic, small writing, coloured ink, and cards on a desk or in a hand; real
 photos of these are few (``../shared/datasets`` README, real_photos_dev2). Each condition renders
-such a scene through ``vision.scenes.render_scene`` (its layout, paper and ink changed by a
-SceneStyle), so the boxes and lines it returns are true, and ``score_conditions`` reads them the
-way ``vision.evaluate.score_synthetic`` does, one score per condition.
-
-Usage:
-    python -m vision.scene_conditions [--per-condition 30] [--seed 0] [--only ruled,boxes]
-                                      [--save DIR] [--mnist FILE] [--model FILE]
+such a scene through ``vision.synth.scene.render_scene`` (its layout, paper and ink changed by a
+SceneStyle), so the boxes and lines it returns are true; ``vision.conditions_eval`` reads and
+scores them.
 
 Truth: a scene's ``chars`` are its digits only (an operator is no character); its ``lines`` hold
 a space where a gap or an operator parts two numbers: "4x(2+2)" is the line "4 2 2".
@@ -17,36 +13,19 @@ a space where a gap or an operator parts two numbers: "4x(2+2)" is the line "4 2
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
-import sys
-import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from vision import config
-from vision.evaluate import SyntheticScore, add_scene_score
-from vision.scenes import (
-    OPERATORS,
-    Card,
-    Print,
-    Scene,
-    SceneStyle,
-    Sheet,
-    _blend_mask,
-    _keep_out,
-    _paint_skin,
-    _rotation,
-    _smooth_noise,
-    _split,
-    hershey_glyph,
-    render_scene,
-)
+from vision.synth.clutter import keep_out_rects
+from vision.synth.glyphs import OPERATORS, hershey_glyph
+from vision.synth.paint import blend_mask, paint_skin, smooth_noise
+from vision.synth.scene import Card, Print, Scene, SceneStyle, Sheet, even_split, render_scene, rotation
 
 CONDITIONS: tuple[str, ...] = (
     "ruled", "squared", "boxes", "table", "operators", "touching", "small", "colour", "desk", "fingers",
@@ -153,11 +132,6 @@ _SIDE_HOLD_SHARE = 0.35  # cards held at their sides, not from below
 _NAIL_BGR = (170.0, 180.0, 228.0)
 _NAIL_OPACITY = 0.75
 
-_CHARS_PER_SCENE = {  # digits a scored scene holds, inclusive
-    "ruled": (4, 12), "squared": (4, 12), "boxes": (4, 10), "table": (6, 16), "operators": (4, 10),
-    "touching": (4, 9), "small": (8, 24), "colour": (4, 10), "desk": (3, 10), "fingers": (3, 6),
-}  # fmt: skip
-
 
 # --- Public ------------------------------------------------------------------------------
 
@@ -180,101 +154,6 @@ def render_condition(name: str, glyphs: Sequence[np.ndarray], labels: Sequence[s
     if all(c in OPERATORS for c in labels):
         raise ValueError("a scene needs at least one char that is not an operator")
     return _RENDER[name](list(glyphs), list(labels), rng)
-
-
-def score_conditions(
-    classifier,
-    digits: np.ndarray,
-    labels: np.ndarray,
-    per_condition: int = 30,
-    seed: int = 0,
-    names: Sequence[str] = CONDITIONS,
-    visit: Callable[[str, int, Scene, object], None] | None = None,
-) -> dict[str, SyntheticScore]:
-    """Read ``per_condition`` generated scenes of each condition; score text and boxes per condition.
-
-    digits: uint8 (N, 28, 28) white-on-black test digits (MNIST), labels their (N,) values.
-    Scored as ``score_synthetic``: digits-only edit distance, box recall at IoU >= 0.5 with any
-    detection. Each condition draws from its own stream, so its figures do not depend on which
-    others are scored. ``visit(name, i, scene, result)`` sees every scene read (to save it).
-    """
-    from vision.pipeline import read_frame
-
-    unknown = [n for n in names if n not in CONDITIONS]
-    if unknown:
-        raise ValueError(f"unknown conditions {unknown}; conditions are {CONDITIONS}")
-    scores = {}
-    for name in names:
-        rng = np.random.default_rng((seed, CONDITIONS.index(name)))
-        total = SyntheticScore(0, 0, 0, 0)
-        for i in range(per_condition):
-            low, high = _CHARS_PER_SCENE[name]
-            idx = rng.choice(len(digits), size=int(rng.integers(low, high + 1)), replace=False)
-            scene = render_condition(name, list(digits[idx]), [str(int(v)) for v in labels[idx]], rng)
-            result = read_frame(scene.frame, classifier)
-            add_scene_score(total, scene, result)
-            if visit is not None:
-                visit(name, i, scene, result)
-        scores[name] = total
-    return scores
-
-
-def format_scores(scores: dict[str, SyntheticScore], seconds: float | None = None) -> str:
-    """A table, one row per condition and one for all of them together."""
-    fields = [f.name for f in dataclasses.fields(SyntheticScore)]
-    every = SyntheticScore(*(sum(getattr(s, f) for s in scores.values()) for f in fields))
-    rows = [f"{'condition':<12}{'scenes':>7}{'chars':>7}{'char acc':>10}{'box recall':>12}"]
-    for name, s in [*scores.items(), ("all", every)]:
-        rows.append(f"{name:<12}{s.scenes:>7}{s.chars:>7}{s.char_accuracy * 100:>9.1f}%{s.box_recall * 100:>11.1f}%")
-    if seconds is not None:
-        rows.append(f"({seconds:.1f} s)")
-    return "\n".join(rows)
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--per-condition", type=int, default=30, metavar="N", help="scenes per condition")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--only", type=str, default=",".join(CONDITIONS), help="comma-separated conditions")
-    p.add_argument("--save", type=Path, metavar="DIR", help="write each scene's frame as DIR/<condition>_<i>.png")
-    p.add_argument("--mnist", type=Path, help="mnist.npz; default: ../shared/datasets beside the checkout")
-    p.add_argument("--model", type=Path, help="model file (.tflite or .keras); default: the shipped one")
-    args = p.parse_args(argv)
-    names = [n.strip() for n in args.only.split(",") if n.strip()]
-    if args.per_condition < 1 or not set(names) <= set(CONDITIONS):
-        p.error(f"--per-condition must be >= 1 and --only a subset of {','.join(CONDITIONS)}")
-    from vision.classifier import Classifier, ModelError
-    from vision.data import DatasetError, load_mnist
-
-    try:
-        classifier = Classifier(args.model)
-        _, (x_test, y_test) = load_mnist(args.mnist or _shared_mnist())
-        if args.save:
-            args.save.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        scores = score_conditions(classifier, x_test, y_test, args.per_condition, args.seed, names, _saver(args.save))
-    except (ModelError, DatasetError, FileNotFoundError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(format_scores(scores, time.perf_counter() - start))
-    return 0
-
-
-def _shared_mnist() -> Path | None:
-    """The MNIST copy in ../shared/datasets beside the checkout, when there is one."""
-    path = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist.npz"
-    return path if path.is_file() else None
-
-
-def _saver(folder: Path | None) -> Callable[[str, int, Scene, object], None] | None:
-    if folder is None:
-        return None
-
-    def save(name: str, i: int, scene: Scene, result) -> None:
-        if not cv2.imwrite(str(folder / f"{name}_{i:03d}.png"), scene.frame):
-            raise OSError(f"cannot write to {folder}")
-
-    return save
 
 
 # --- Shared pieces -----------------------------------------------------------------------
@@ -314,7 +193,7 @@ def _line_px(size: tuple[int, int], rng: np.random.Generator) -> int:
 
 def _row_lengths(n: int, rng: np.random.Generator, max_rows: int) -> tuple[int, ...]:
     rows = int(rng.integers(1, min(max_rows, n) + 1))
-    return tuple(_split(n, rows))
+    return tuple(even_split(n, rows))
 
 
 def _flowing(gaps: np.ndarray, row_lengths: Sequence[int]) -> Callable[[np.ndarray], np.ndarray]:
@@ -352,7 +231,7 @@ def _partition(total: int, sizes: Sequence[int], odds, rng, lone: bool = True) -
 
 def _rows_of(groups: Sequence[int], rows: int) -> tuple[int, ...]:
     """Chars per row when whole numbers of ``groups`` digits are spread over ``rows`` rows."""
-    per_row = _split(len(groups), min(rows, len(groups)))
+    per_row = even_split(len(groups), min(rows, len(groups)))
     out, i = [], 0
     for k in per_row:
         out.append(sum(groups[i : i + k]))
@@ -624,7 +503,7 @@ def _operators(glyphs: list, labels: list, rng: np.random.Generator) -> Scene:
     """Handwritten arithmetic: numbers with + - x / ( ) = between them, one expression a row."""
     if any(c in OPERATORS for c in labels):
         heights = _operator_heights(glyphs, labels)
-        lengths = tuple(_split(len(labels), math.ceil(len(labels) / _EXPRESSION_MAX_TOKENS)))
+        lengths = tuple(even_split(len(labels), math.ceil(len(labels) / _EXPRESSION_MAX_TOKENS)))
     else:
         glyphs, labels, heights, lengths = _with_operators(glyphs, labels, rng)
     extras = _extras(rng)
@@ -696,7 +575,7 @@ def _small(glyphs: list, labels: list, rng: np.random.Generator) -> Scene:
     extras = _extras(rng, size=_pick(_SMALL_SIZES, rng), tilt=_SMALL_TILT_DEG)
     extras["blur"] = min(extras["blur"], 0.6)  # more and 10 px digits are gone, in any camera
     rows = int(rng.integers(_SMALL_ROWS[0], _SMALL_ROWS[1] + 1))
-    style = SceneStyle(row_lengths=tuple(_split(len(labels), min(rows, len(labels)))))
+    style = SceneStyle(row_lengths=tuple(even_split(len(labels), min(rows, len(labels)))))
     char_height = int(rng.integers(_SMALL_CHAR_PX[0], _SMALL_CHAR_PX[1] + 1))
     return _truth(_render(glyphs, labels, rng, extras, style, char_height=char_height))
 
@@ -761,7 +640,7 @@ def _card_pose(
     cw, ch = round(card_w * fit), round(card_w * fit / aspect)
     free = np.maximum(np.array(size) * room - [cw * c + ch * s, cw * s + ch * c], 0)
     centre = np.array(size) / 2 + rng.uniform(-0.5, 0.5, 2) * free
-    rot = _rotation(turn)  # counter-clockwise as seen, like render_scene's tilt
+    rot = rotation(turn)  # counter-clockwise as seen, like render_scene's tilt
     pose = np.eye(3)
     pose[:2, :2], pose[:2, 2] = rot, centre - rot @ [cw / 2, ch / 2]
     return (cw, ch), pose
@@ -773,7 +652,7 @@ def _wood(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     side = math.ceil(math.hypot(w, h)) + 2  # a square any turn of which still covers the frame
     coarse = rng.standard_normal((side // 3, max(2, side // 120))).astype(np.float32)
     streaks = cv2.resize(coarse, (side, side), interpolation=cv2.INTER_CUBIC)  # fast across, slow along
-    wobble = _smooth_noise((side, side), side / 3, rng)
+    wobble = smooth_noise((side, side), side / 3, rng)
     phase = np.arange(side, dtype=np.float32)[:, None] / (rng.uniform(*_WOOD_RING_PERIOD) * side) + 0.7 * wobble
     rings = np.abs(np.sin(np.pi * phase)) ** 0.35  # dark thin lines where a ring ends, wide light wood between
     shade = 0.8 + 0.08 * streaks + 0.25 * rings
@@ -781,14 +660,14 @@ def _wood(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     turn[:, 2] -= ((side - w) / 2, (side - h) / 2)
     shade = cv2.warpAffine(shade, turn, (w, h), flags=cv2.INTER_LINEAR)
     colour = np.float32(_WOOD_BGR) * rng.uniform(*_WOOD_SHADE)
-    return colour * shade[:, :, None] + 2.0 * _smooth_noise((h, w), 2.0, rng)[:, :, None]
+    return colour * shade[:, :, None] + 2.0 * smooth_noise((h, w), 2.0, rng)[:, :, None]
 
 
 def _wall(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """float32 HxWx3 out-of-focus room or shirt behind a held card: neutral, softly uneven."""
     w, h = size
     colour = np.float32(_pick(_WALLS, rng)) * rng.uniform(0.8, 1.15)
-    shade = 1 + 0.12 * _smooth_noise((h, w), h / 2, rng) + 0.02 * _smooth_noise((h, w), 6.0, rng)
+    shade = 1 + 0.12 * smooth_noise((h, w), h / 2, rng) + 0.02 * smooth_noise((h, w), 6.0, rng)
     return colour * shade[:, :, None]
 
 
@@ -797,7 +676,7 @@ def _hold(frame: np.ndarray, sheet: Sheet, fingers: int, sides: bool, rng: np.ra
     tl, tr, br, bl = sheet.corners
     char_h = float(np.median([b.h for b in sheet.boxes]))
     width = rng.uniform(*_FINGER_WIDTH) * char_h
-    keep_out = _keep_out(sheet.boxes, _FINGER_CLEARANCE * char_h + width / 2)  # for the finger's axis
+    keep_out = keep_out_rects(sheet.boxes, _FINGER_CLEARANCE * char_h + width / 2)  # for the finger's axis
     centre = sheet.corners.mean(axis=0)
     near = [min(sheet.boxes, key=lambda b: b.x), max(sheet.boxes, key=lambda b: b.x2)]  # each hand's digit
     if sides:
@@ -806,13 +685,13 @@ def _hold(frame: np.ndarray, sheet: Sheet, fingers: int, sides: bool, rng: np.ra
         holds = [((bl, br), (0.08, 0.45)), ((bl, br), (0.55, 0.92))]  # the bottom edge, one thumb each half
     for k in rng.permutation(2)[:fingers]:
         (a, b), span = holds[k]
-        turn = _rotation(math.radians(rng.uniform(-_FINGER_TURN_DEG, _FINGER_TURN_DEG)))
+        turn = rotation(math.radians(rng.uniform(-_FINGER_TURN_DEG, _FINGER_TURN_DEG)))
         pointing = turn @ _inward(a, b, centre)
         spots = [a + (b - a) * t for t in np.linspace(*span, 7)]
         reaches = [_reach(p, pointing, width, keep_out) for p in spots]
         best = _best_spot(spots, reaches, pointing, width, near[k])
         tip = spots[best] + pointing * reaches[best] * rng.uniform(0.6, 1.0)
-        _paint_skin(frame, _thumb_poly(tip, pointing, width / 2, frame.shape), width / 2)
+        paint_skin(frame, _thumb_poly(tip, pointing, width / 2, frame.shape), width / 2)
         _paint_nail(frame, tip, pointing, width / 2)
 
 
@@ -866,10 +745,10 @@ def _paint_nail(frame: np.ndarray, tip: np.ndarray, pointing: np.ndarray, radius
     axes = (round(0.55 * radius), round(0.6 * radius))
     nail = np.zeros(frame.shape[:2], np.uint8)
     cv2.ellipse(nail, _int(centre), axes, angle, 0, 360, 255, -1, cv2.LINE_AA)
-    _blend_mask(frame, nail, np.float32(_NAIL_BGR), _NAIL_OPACITY)
+    blend_mask(frame, nail, np.float32(_NAIL_BGR), _NAIL_OPACITY)
     rim = np.zeros(frame.shape[:2], np.uint8)
     cv2.ellipse(rim, _int(centre), axes, angle, 0, 360, 255, max(1, round(radius / 12)), cv2.LINE_AA)
-    _blend_mask(frame, rim, np.float32(_NAIL_BGR) * 0.7, 0.5)
+    blend_mask(frame, rim, np.float32(_NAIL_BGR) * 0.7, 0.5)
 
 
 def _int(p: Sequence[float]) -> tuple[int, int]:
@@ -880,7 +759,3 @@ _RENDER: dict[str, Callable[[list, list, np.random.Generator], Scene]] = {
     "ruled": _ruled, "squared": _squared, "boxes": _boxes, "table": _table, "operators": _operators,
     "touching": _touching, "small": _small, "colour": _colour, "desk": _desk, "fingers": _fingers,
 }  # fmt: skip
-
-
-if __name__ == "__main__":
-    sys.exit(main())
