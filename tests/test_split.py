@@ -98,6 +98,13 @@ def test_a_forced_cut_must_read_characters_across_most_of_the_crop():
     assert best_guess(_probs(None), lattice, np.stack([_probs(None), _probs(8)])) == [0, 1]
 
 
+def test_a_sure_wide_character_is_not_cut_into_its_stem_and_itself():
+    """A 5 whose bar runs far left reads 1.00 as a 5 at 1.5 char heights wide; its stem reads
+    as a sure 1 and the rest as a sure 5. Read this surely, it stays one character."""
+    assert choose(_probs(5, 0.999), *_pair(_probs(1), _probs(5)), width=1.5) is None
+    assert choose(_probs(5, 0.95), *_pair(_probs(1), _probs(5)), width=1.5) == [0, 1]  # "15" run together
+
+
 def test_choose_prefers_a_sure_cut_to_an_unsure_whole():
     assert choose(_probs(0, 0.6), *_pair(_probs(9), _probs(0)), width=1.6) == [0, 1]
     assert choose(_probs(0, 0.99), *_pair(_probs(1), _probs(1)), width=1.2) is None  # a sure wide 0 stays

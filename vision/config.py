@@ -241,6 +241,7 @@ SPLIT_BLOB_CORE = 0.1  # ...while a shadow or smudge keeps more than this share:
 SPLIT_PART_CONFIDENCE = 0.9  # every character a cut gives must be read at least this surely
 SPLIT_NARROW_MARGIN = 0.5  # per char height below SPLIT_WIDE, a cut must read this much surer
 SPLIT_WIDE = 1.3  # x char height: a crop this wide is two characters or more, not one mark
+SPLIT_SURE_WHOLE = 0.99  # ...unless the model reads it this surely as one character (a 5 with a long bar)
 SPLIT_GUESS_WIDTH = 1.6  # x char height: a crop this wide is cut at its best cut, even an unsure one,
 SPLIT_GUESS_COVER = 0.65  # ...when the characters it reads fill this share of the crop's width
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash

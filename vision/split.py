@@ -158,8 +158,9 @@ def choose(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray, width: f
     one wider than SPLIT_WIDE is hardly one character, nor a single mark, so as a whole it only
     counts for half its character confidence.
     """
-    if width > config.SPLIT_WIDE:
-        whole_score = 0.5 * float(whole[: config.NUM_CLASSES].max())
+    conf = float(whole[: config.NUM_CLASSES].max())
+    if width > config.SPLIT_WIDE and not (conf >= config.SPLIT_SURE_WHOLE and width <= config.SPLIT_GUESS_WIDTH):
+        whole_score = 0.5 * conf
     else:  # the narrower, the likelier one character: an 8 cuts into a sure 6 and a sure 3
         whole_score = _score(whole) + config.SPLIT_NARROW_MARGIN * (config.SPLIT_WIDE - width)
     # A cut is taken for characters read surely, never for a doubtful one.
