@@ -228,7 +228,7 @@ class LiveSession:
             polarity=self.polarity,
             polarity_used=self._last.polarity if self._last else "dark",
             buffer_len=view.buffer_len,
-            pin_len=view.pin_len,
+            pin_length=view.pin_length,
             candidate_progress=teach.progress if teach else view.candidate_progress,
             candidate_box=teach.box if teach else view.candidate_box,
             state=view.state,
@@ -306,7 +306,7 @@ def live_json(result: FrameResult, locker: PinEntry, events: list[Event]) -> dic
     view = locker.view
     out["pin"] = {
         "length": view.buffer_len,
-        "pin_length": view.pin_len,
+        "pin_length": view.pin_length,
         "state": view.state,
         "mode": view.mode,
         "progress": None if view.candidate_progress is None else round(view.candidate_progress, 3),
