@@ -24,16 +24,56 @@ MODELS_DIR = PACKAGE_DIR.parent / "models"
 MODEL_KERAS = MODELS_DIR / "digit_locker.keras"
 MODEL_TFLITE = MODELS_DIR / "digit_locker.tflite"
 MODEL_CARD = MODELS_DIR / "model_card.json"
+PERSONAL_MODELS_DIR_NAME = "models"  # the fine-tuned model's folder, in the user data folder beside the lock file
 
 # --- Patch layout (the model's input contract) -----------------------------------------
 PATCH_SIZE = 28  # MNIST side, pixels
 FIT_SIZE = 20  # MNIST digits were fitted in 20x20 keeping aspect, then centred by mass
 PREPROCESS_VERSION = 1  # bump when to_mnist changes; recorded in the model card
 
+# --- Classifier (vision/classifier.py) ----------------------------------------------------
+MAX_BATCH = 64  # patches per model call; larger batches are split, one interpreter kept per size up to this
+CLASSIFIER_THREADS = 2  # LiteRT threads: the reference machine's two cores
+MODEL_ERROR_MAX_CHARS = 200  # a model-loading error is cut to this: TensorFlow's messages run to a dozen lines
+
 # --- Training ---------------------------------------------------------------------------
 SEED = 1234
 K_HOLDOUT_FRACTION = 0.2  # fixed share of real K images never trained on
 MNIST_FILENAME = "mnist.npz"
+# train_model.py and vision/modeling.py
+MNIST_VAL_SIZE = 5000  # MNIST train digits held back for early stopping
+K_SHARE = 0.055  # K is oversampled (fresh augmentation each time) to about half a digit class
+SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the ~100 real ones
+SYNTH_K_ALONE = 3000  # synthetic K when no letter data is given
+CLUTTER_EXAMPLES = 2500  # "not a character" drawn procedurally (wedges, fingertips, smudges, dashes)
+OPERATOR_EXAMPLES = 2000  # handwritten + - x / ( ) = : # *, 200 of each
+STRUCTURE_EXAMPLES = 1400  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules
+OPERATOR_SEED, STRUCTURE_SEED = 1, 2  # offsets from --seed, so each synthesizer draws its own stream
+EVAL_MARK_SEED = 1000  # offset from --seed for the fresh marks the evaluation uses (never trained on)
+EVAL_MARKS_PER_KIND = 200
+MARK_TILT = 0.25  # share of the rotation/shear augmentation for marks: their angle sets / apart from 1
+# Loss weight of a mark: a bent 1 and a ")" or a crossed 4 and a "+" overlap, and then the digit should win.
+MARK_WEIGHT = 0.15
+# Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
+# large as one digit class plus a third and never crowds the digits out.
+REJECT_SHARE = 0.14
+BATCH_SIZE = 128  # --batch-size default
+VAL_BATCH_SIZE = 512  # validation batches: no gradients, so larger is only faster
+EPOCHS = 22  # from scratch: the shipped model's run
+EARLY_STOP_PATIENCE = 5  # epochs without a better validation accuracy before stopping (from scratch, --init)
+LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP = 1e-4, 2e-3, 0.02, 1 / 20  # warm-up, then cosine down to alpha
+# --init: a few epochs on top of trained weights; a small peak so MNIST accuracy is kept, not relearned.
+INIT_EPOCHS = 4
+INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP = 2e-5, 3e-4, 0.03, 1 / 10
+# --fine-tune: the --init schedule on a small epoch, so a few hundred samples take about 2 minutes.
+FT_REPLAY_DIGITS = 8000  # MNIST digits replayed each epoch (K and rejects follow train's shares)
+FT_USER_SHARE = 0.25  # share of the owner's samples in an epoch after oversampling, per class equal
+FT_HOLDOUT = 0.2  # of each class's samples held out for early stopping (at least one per class)
+FT_EPOCHS = 6
+FT_PATIENCE = 2  # epochs without a better held-out loss before stopping
+# The network (vision/modeling.py)
+BN_MOMENTUM = 0.9  # Keras' default 0.99 leaves the moving statistics near their initial values after a short run
+DROPOUT = 0.25  # before and after the dense layer
 
 # --- Sources and overlay ----------------------------------------------------------------
 # Frame sources (vision/sources.py)
