@@ -246,6 +246,12 @@ MAX_CHAR_TALL = 2.2  # x char height: taller is a shadow edge or a finger (a 7 w
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space
+NEIGHBOUR_MAX_ANGLE_DEG = 55  # text direction: a nearest neighbour steeper than this belongs to another row
+NEIGHBOUR_MAX_DIST = 4.0  # x median height: farther characters say little about the direction
+ROW_MIN_ADVANCE = 0.2  # x the narrower width: a character centred less far past a row's last one overlaps
+# it and joins another row
+ROW_SLOPE_CHARS = 4  # a row's line is continued with the slope over its last this many characters...
+ROW_MAX_SLOPE = 0.35  # ...at most this steep: the local bend of a row between neighbouring characters
 CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all
