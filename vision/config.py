@@ -127,11 +127,15 @@ SNAPSHOT_NOTICE_S = 4.0  # seconds "snapshot saved to ..." stays on screen
 # draws its own text. Its warnings are off unless --verbose; critical and fatal messages stay on.
 QT_QUIET_LOGGING_RULES = "*.debug=false;*.info=false;*.warning=false"
 
+# Live session (vision/session.py)
+FPS_SMOOTHING = 0.1  # weight of the newest frame in the HUD's FPS estimate: steady yet follows a slowdown
+
 # --- PIN entry and lock (vision/entry.py) ---------------------------------------------------
 PIN_ALPHABET = "".join(CLASSES)  # what the recognizer can type: "0123456789K"
 PIN_MIN_LENGTH = 4  # shorter PINs are guessed too easily even with the lockout below
 PIN_MAX_LENGTH = 8  # more is tedious to hold up card by card
 SET_PIN_COMMAND = "python recognize_live.py --set-pin"  # shown to the user when no PIN is set
+MASK_CHAR = "*"  # what live output shows for a typed or read character: that one is there, never which
 
 # scrypt work factors for new PINs: 64 MiB and about 0.22 s per check on one core of the reference
 # machine (n=2**14 was 39 ms): slow for a brute force of a stolen lock file, unnoticed at a door.
@@ -347,3 +351,12 @@ LOCK_POLL_S = 0.01  # retry interval while another process holds the lock
 # Headless feedback while locked out: the time left is announced when the lockout starts and
 # again as it drops to each of these many seconds, not every frame.
 LOCKOUT_NOTICE_AT_S: tuple[int, ...] = (1800, 900, 600, 300, 120, 60, 30, 10)
+
+# --- Teaching the personal model (vision/teach.py) -----------------------------------------
+TEACH_PER_CLASS = 3  # samples asked for per character: 33 in all, about two minutes of holding up cards
+TEACH_HOLD_S = 0.8  # a card must stay still this long to be taken: longer than PIN entry, a sample must be sharp
+TEACH_HOLD_FRAMES = 4  # ...and over this many frames, so a stalled camera cannot take one
+TEACH_STILL_IOU = 0.5  # the held card's box must overlap its previous frame's this much to count as still
+TEACH_GONE_S = 0.3  # no card for this long before the next one can be taken
+TEACH_GONE_FRAMES = 2  # ...and for this many frames
+TEACH_CONFIRM_S = 1.5  # "got it" stays on screen this long

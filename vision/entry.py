@@ -386,4 +386,4 @@ class PinEntry:
         return f"{n}/{self.pin_length}" if self.pin_length is not None else str(n)
 
     def _mask(self) -> str:
-        return "*" * len(self._buffer)
+        return config.MASK_CHAR * len(self._buffer)
