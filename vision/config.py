@@ -360,3 +360,12 @@ TEACH_STILL_IOU = 0.5  # the held card's box must overlap its previous frame's t
 TEACH_GONE_S = 0.3  # no card for this long before the next one can be taken
 TEACH_GONE_FRAMES = 2  # ...and for this many frames
 TEACH_CONFIRM_S = 1.5  # "got it" stays on screen this long
+
+# --- Evaluation on labelled photos and generated scenes (vision/evaluate.py) ---------------
+ROI_MARGIN = 0.04  # of an ROI box's smaller side: a glyph touching the box edge keeps its stroke ends
+ROI_MIN_MARGIN = 3  # px, at least
+BOX_MATCH_IOU = 0.5  # a true box counts as found when a detection overlaps it this much
+FAILURE_SIDE = 1280  # px, long side of a saved failure picture
+FAILURE_HEADER_PX = 44  # height of the failure picture's header bar (two text lines)
+FAILURE_DETECTION_COLOR = (0, 200, 0)  # BGR: the reader's boxes and characters
+FAILURE_ROI_COLOR = (255, 128, 0)  # BGR: the label's ROI boxes
