@@ -112,8 +112,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--config", type=Path, help="lock file (default: user config folder)")
     p.add_argument("--set-pin", action="store_true", help="store a new PIN and exit")
     p.add_argument("--web", action="store_true", help="serve the web app (photo, draw, live, lock pages)")
-    p.add_argument("--host", default="127.0.0.1", help="address --web listens on (default 127.0.0.1)")
-    p.add_argument("--port", type=_count(0, int, 65535), default=8000, help="port --web listens on (default 8000)")
+    p.add_argument("--host", default=config.WEB_HOST, help=f"address --web listens on (default {config.WEB_HOST})")
+    p.add_argument(
+        "--port",
+        type=_count(0, int, 65535),
+        default=config.WEB_PORT,
+        help=f"port --web listens on (default {config.WEB_PORT})",
+    )
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for the s key")
     p.add_argument(
         "--samples",

@@ -369,3 +369,13 @@ FAILURE_SIDE = 1280  # px, long side of a saved failure picture
 FAILURE_HEADER_PX = 44  # height of the failure picture's header bar (two text lines)
 FAILURE_DETECTION_COLOR = (0, 200, 0)  # BGR: the reader's boxes and characters
 FAILURE_ROI_COLOR = (255, 128, 0)  # BGR: the label's ROI boxes
+
+# --- Web app (vision/web, recognize_live.py --web) -----------------------------------------
+WEB_HOST = "127.0.0.1"  # --host default: loopback only, the browser allows the webcam there without HTTPS
+WEB_PORT = 8000  # --port default
+WEB_MAX_BODY_BYTES = 10 * 1024 * 1024  # a request body (photo upload) larger than this is refused (413)
+WEB_MAX_SESSIONS = 32  # live sessions kept at once; the longest idle one makes room for a new one
+WEB_IDLE_S = 600.0  # 10 minutes without a frame or an action and a live session is dropped
+WEB_ACTION_WAIT_S = 5.0  # a key press waits for the frame in flight (a frame is dropped, never waits)
+WEB_CSRF_TOKEN_BYTES = 32  # random bytes of the per-start CSRF token
+WEB_SESSION_ID_BYTES = 16  # random bytes of a live session's id: unguessable, it is the session's only key
