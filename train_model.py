@@ -39,12 +39,16 @@ from pathlib import Path
 
 import numpy as np
 
+# TensorFlow and Keras (and vision.augment, written in TensorFlow) and matplotlib are imported
+# where they are used: --help, --collect and usage errors never load them.
 from vision import config
+from vision.classifier import Classifier, ModelError, personal_model_path
 from vision.data import (
     LETTER_K,
     MARK_KINDS,
     DatasetError,
     clutter_patches,
+    find_mnist,
     load_letters,
     load_mnist,
     mark_patches,
@@ -54,6 +58,18 @@ from vision.data import (
     structure_patches,
     synth_k,
 )
+from vision.modeling import Evaluation, build_model, evaluate_predictions, export_tflite
+from vision.samples import (
+    SampleError,
+    class_counts,
+    collect_folder,
+    collect_image,
+    default_samples_dir,
+    load_samples,
+    private_parents,
+    save_samples,
+)
+from vision.sources import SourceError, read_image
 
 DEFAULT_LETTERS = Path(__file__).resolve().parent.parent / "shared" / "datasets" / "handwritten_az_sample.npz"
 
@@ -126,15 +142,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def default_samples_dir() -> Path:
-    from vision.samples import default_samples_dir as samples_dir
-
-    return samples_dir()
-
-
 def personal_models_dir() -> Path:
-    from vision.classifier import personal_model_path
-
     return personal_model_path().parent
 
 
@@ -195,8 +203,6 @@ def synthetic_rejects(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _describe(mnist_arg: Path | None) -> dict:
-    from vision.data import find_mnist
-
     found = find_mnist(mnist_arg)
     if found is not None and found.exists():
         return {"path": found.name, "sha256": sha256_file(found)}
@@ -277,13 +283,9 @@ def train(
 
 def starting_model(init: Path | None):
     """A fresh network, or the one in ``init`` (a .keras file with the same 12 outputs) to continue."""
-    from vision.modeling import build_model
-
     if init is None:
         return build_model()
     import keras
-
-    from vision.classifier import ModelError
 
     try:
         model = keras.models.load_model(init, compile=False)
@@ -314,8 +316,6 @@ def learning_rate(steps: int, fine_tune: bool):
 
 def evaluate(classifier, data: TrainData, seed: int):
     """The evaluation table's figures; the marks are drawn from a seed training never uses."""
-    from vision.modeling import evaluate_predictions
-
     pred = lambda x: np.argmax(classifier.probabilities(x), axis=1) if len(x) else np.zeros(0, int)  # noqa: E731
     marks = {
         kind: pred(mark_patches(kind, config.EVAL_MARKS_PER_KIND, seed + config.EVAL_MARK_SEED)) for kind in MARK_KINDS
@@ -327,9 +327,6 @@ def evaluate(classifier, data: TrainData, seed: int):
 
 def export(model, history: dict, data: TrainData, args: argparse.Namespace, seconds: float) -> dict:
     """Write .keras, .tflite, plots and model_card.json; returns the card."""
-    from vision.classifier import Classifier
-    from vision.modeling import export_tflite
-
     keras_path, tflite_path = args.out / config.MODEL_KERAS.name, args.out / config.MODEL_TFLITE.name
     model.save(keras_path)
     export_tflite(model, tflite_path)
@@ -451,9 +448,6 @@ def plot_confusion(confusion: np.ndarray, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from vision.samples import SampleError
-    from vision.sources import SourceError
-
     try:
         if args.collect is not None:
             return collect(args)
@@ -462,8 +456,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         data = load_data(args)
         if args.evaluate:
-            from vision.classifier import Classifier
-
             print(evaluate(Classifier(args.model), data, args.seed).table())
             return 0
         print(
@@ -477,8 +469,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the CLI turns model/IO failures into one line
-        from vision.classifier import ModelError
-
         if isinstance(exc, (ModelError, OSError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -488,8 +478,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def evaluate_table(card: dict) -> str:
-    from vision.modeling import Evaluation
-
     ev = {k: v for k, v in card["evaluation"].items() if k in Evaluation.__dataclass_fields__}
     agree = card["evaluation"]["litert_keras_agreement_mnist_test"]
     return (
@@ -503,10 +491,6 @@ def evaluate_table(card: dict) -> str:
 
 def collect(args: argparse.Namespace) -> int:
     """``--collect PHOTO --label TEXT`` or ``--collect FOLDER`` (its labels.tsv) into ``--samples``."""
-    from vision.classifier import Classifier
-    from vision.samples import SampleError, collect_folder, collect_image, save_samples
-    from vision.sources import read_image
-
     target, source = args.samples or default_samples_dir(), args.collect
     if source.is_dir():
         if args.label:
@@ -555,17 +539,12 @@ def with_samples(data: TrainData, x: np.ndarray, y: np.ndarray, x_held: np.ndarr
 
 
 def refuse_shipped_folder(out: Path) -> None:
-    from vision.samples import SampleError
-
     if out.resolve() == config.MODELS_DIR.resolve():
         raise SampleError(f"--out {out} is the shipped models/ folder: a personal model never replaces it")
 
 
 def fine_tune(args: argparse.Namespace) -> dict:
     """Fine-tune ``args.init`` (the shipped model) on the samples in ``args.fine_tune``; the card."""
-    from vision.classifier import Classifier
-    from vision.samples import class_counts, load_samples, private_parents
-
     refuse_shipped_folder(args.out)
     private_parents(args.out)
     x, y, _ = load_samples(args.fine_tune)
