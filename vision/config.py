@@ -50,7 +50,7 @@ OPERATOR_EXAMPLES = 2000  # handwritten + - x / ( ) = : # *, 200 of each
 STRUCTURE_EXAMPLES = 1400  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules
 OPERATOR_SEED, STRUCTURE_SEED = 1, 2  # offsets from --seed, so each synthesizer draws its own stream
 EVAL_MARK_SEED = 1000  # offset from --seed for the fresh marks the evaluation uses (never trained on)
-EVAL_MARKS_PER_KIND = 200
+EVAL_MARKS_PER_KIND = 200  # fresh marks drawn per kind for the evaluation table
 MARK_TILT = 0.25  # share of the rotation/shear augmentation for marks: their angle sets / apart from 1
 # Loss weight of a mark: a bent 1 and a ")" or a crossed 4 and a "+" overlap, and then the digit should win.
 MARK_WEIGHT = 0.15
@@ -69,7 +69,7 @@ INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP = 2e-5, 3e-4, 0.03, 1
 FT_REPLAY_DIGITS = 8000  # MNIST digits replayed each epoch (K and rejects follow train's shares)
 FT_USER_SHARE = 0.25  # share of the owner's samples in an epoch after oversampling, per class equal
 FT_HOLDOUT = 0.2  # of each class's samples held out for early stopping (at least one per class)
-FT_EPOCHS = 6
+FT_EPOCHS = 6  # at most: early stopping (FT_PATIENCE) may end it sooner
 FT_PATIENCE = 2  # epochs without a better held-out loss before stopping
 # The network (vision/modeling.py)
 BN_MOMENTUM = 0.9  # Keras' default 0.99 leaves the moving statistics near their initial values after a short run
