@@ -37,8 +37,8 @@ from typing import Self
 import cv2
 import numpy as np
 
-# The web app's Flask and werkzeug and the demo's scene generator (vision.scenes) are imported
-# where they are used: a camera, image or --set-pin run never needs them.
+# The web app's Flask and werkzeug and the demo's scene generator are imported where they are
+# used: a camera, image or --set-pin run never needs them.
 from vision import config, sources
 from vision.classifier import Classifier, ModelError, resolve_model
 from vision.entry import Event, PinEntry
