@@ -27,22 +27,29 @@ import json
 import logging
 import math
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
-from vision import config
+import cv2
+import numpy as np
 
-if TYPE_CHECKING:
-    import numpy as np
-
-    from vision.entry import Event, PinEntry
-    from vision.session import Action, LiveSession
-    from vision.sources import FrameSource
-    from vision.teach import TaughtSample
-    from vision.types import FrameResult
+# The web app's Flask and werkzeug and the demo's scene generator are imported where they are
+# used: a camera, image or --set-pin run never needs them.
+from vision import config, sources
+from vision.classifier import Classifier, ModelError, resolve_model
+from vision.entry import Event, PinEntry
+from vision.lockstore import Lock, LockConfigError, WeakPinError, default_config_path, normalize_pin, validate_pin
+from vision.overlay import Hud, draw
+from vision.pipeline import read_frame
+from vision.samples import Sample, default_samples_dir, save_samples
+from vision.session import DEMO_SCREEN_NOTE, Action, LiveSession, action_for_key, choose_lock, live_json
+from vision.snapshots import save_snapshot
+from vision.teach import TaughtSample
+from vision.types import FrameResult
 
 WINDOW = "Digit Locker"
 log = logging.getLogger("digit_locker")
@@ -112,8 +119,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--config", type=Path, help="lock file (default: user config folder)")
     p.add_argument("--set-pin", action="store_true", help="store a new PIN and exit")
     p.add_argument("--web", action="store_true", help="serve the web app (photo, draw, live, lock pages)")
-    p.add_argument("--host", default="127.0.0.1", help="address --web listens on (default 127.0.0.1)")
-    p.add_argument("--port", type=_count(0, int, 65535), default=8000, help="port --web listens on (default 8000)")
+    p.add_argument("--host", default=config.WEB_HOST, help=f"address --web listens on (default {config.WEB_HOST})")
+    p.add_argument(
+        "--port",
+        type=_count(0, int, 65535),
+        default=config.WEB_PORT,
+        help=f"port --web listens on (default {config.WEB_PORT})",
+    )
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"), help="folder for the s key")
     p.add_argument(
         "--samples",
@@ -130,10 +142,6 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error argparse has already explained
         return exc.code if isinstance(exc.code, int) else 2
     _quiet_libraries(args.verbose)
-    from vision.classifier import ModelError
-    from vision.lockstore import LockConfigError, WeakPinError
-    from vision.sources import SourceError
-
     if args.set_pin:
         return set_pin(args)
     if args.web:
@@ -141,11 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         try:
             run = start(args, stack)
-        except (ModelError, SourceError, LockConfigError, WeakPinError, NoDisplayError, ValueError) as exc:
+        except (ModelError, sources.SourceError, LockConfigError, WeakPinError, NoDisplayError, ValueError) as exc:
             return _fail(exc, 2)
         try:
             return run()
-        except (SourceError, LockConfigError) as exc:  # camera lost, lock file unwritable
+        except (sources.SourceError, LockConfigError) as exc:  # camera lost, lock file unwritable
             return _fail(exc, 1)
         except KeyboardInterrupt:  # Ctrl-C is how a headless camera run ends
             return 0
@@ -155,8 +163,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[], int]:
     """Open everything a run needs, failing before the first frame; returns the run itself."""
-    from vision.sources import open_source, quiet_video_decoder
-
     window = None
     if not args.headless:
         try:
@@ -166,8 +172,10 @@ def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[],
             args.headless = True
     classifier = load_classifier(args)
     if not args.verbose:
-        quiet_video_decoder()
-    source = stack.enter_context(open_source(args.source, demo_factory=_demo_factory(args), max_pixels=args.max_pixels))
+        sources.quiet_video_decoder()
+    source = stack.enter_context(
+        sources.open_source(args.source, demo_factory=_demo_factory(args), max_pixels=args.max_pixels)
+    )
     if source.kind in ("image", "folder"):
         return functools.partial(run_images, source, classifier, args, window)
     return functools.partial(run_live, source, make_session(args, source.kind, classifier), args, window)
@@ -175,8 +183,6 @@ def start(args: argparse.Namespace, stack: contextlib.ExitStack) -> Callable[[],
 
 def load_classifier(args: argparse.Namespace):
     """--model, else the personal model (said at start) unless --no-personal, else the shipped one."""
-    from vision.classifier import Classifier, resolve_model
-
     path, note = resolve_model(args.model, use_personal=not args.no_personal)
     if note:
         print(f"note: {note} (--no-personal: the shipped model)", file=sys.stderr)
@@ -201,8 +207,6 @@ def _quiet_libraries(verbose: bool) -> None:
         # Qt (OpenCV's window) reads this when the first window opens: without it, each window
         # prints "QFontDatabase: Cannot find font directory" twice. A rule the user set wins.
         os.environ.setdefault("QT_LOGGING_RULES", config.QT_QUIET_LOGGING_RULES)
-        import cv2
-
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
@@ -211,10 +215,7 @@ def _quiet_libraries(verbose: bool) -> None:
 
 def set_pin(args: argparse.Namespace) -> int:
     """Ask for the PIN twice (hidden on a terminal, from stdin otherwise) and store its hash."""
-    from vision.lockstore import Lock, LockConfigError, WeakPinError, normalize_pin, validate_pin
-    from vision.lockstore import default_config_path as default_path
-
-    path = args.config or default_path()
+    path = args.config or default_config_path()
     try:
         lock = Lock.load(path)  # a corrupt file stops us here, before it could be replaced
         first = validate_pin(_secret("New PIN (4-8 of 0-9 and K): "))
@@ -248,12 +249,8 @@ def _secret(prompt: str) -> str:
 
 def run_web(args: argparse.Namespace) -> int:
     """Serve the web app until Ctrl-C; the model is loaded once, before the first request."""
-    import socket
-
     from werkzeug.serving import make_server
 
-    from vision.classifier import ModelError
-    from vision.lockstore import LockConfigError
     from vision.web.app import LOOPBACK_HOSTS, create_app
 
     # The request log is one line per request (30 a second from the live page): --verbose only.
@@ -292,12 +289,8 @@ def run_web(args: argparse.Namespace) -> int:
 # --- Image mode --------------------------------------------------------------------------
 
 
-def run_images(source: FrameSource, classifier, args: argparse.Namespace, window: Window | None) -> int:
+def run_images(source: sources.FrameSource, classifier, args: argparse.Namespace, window: Window | None) -> int:
     """Image mode: read each image once; JSON lines or 'name: row / row' text."""
-    from vision.overlay import Hud, draw
-    from vision.pipeline import read_frame
-    from vision.session import Action
-
     for index, frame in enumerate(source):
         result = read_frame(frame, classifier, args.polarity, index)
         name = source.current_name or args.source
@@ -318,19 +311,15 @@ def run_images(source: FrameSource, classifier, args: argparse.Namespace, window
 
 
 def make_session(args: argparse.Namespace, kind: str, classifier) -> LiveSession:
-    from vision.session import DEMO_SCREEN_NOTE, LiveSession, choose_lock
-
     choice = choose_lock(kind == "demo", args.config, args.mode, args.hold)
     if choice.note:
         print(f"{choice.note}; set your own with `{config.SET_PIN_COMMAND}`", file=sys.stderr)
     screen_note = DEMO_SCREEN_NOTE if choice.demo else ""
-    from vision.snapshots import save_snapshot
-
     store = functools.partial(save_snapshot, args.snapshots)
     return LiveSession(classifier, choice.entry, args.polarity, demo_note=screen_note, save_snapshot=store)
 
 
-def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace, window: Window | None) -> int:
+def run_live(source: sources.FrameSource, session: LiveSession, args: argparse.Namespace, window: Window | None) -> int:
     """Camera, video or demo: the PIN locker loop, headless or with a window.
 
     Files and the demo run on their own clock, so a hold of 0.4 s means 0.4 s of video however
@@ -358,9 +347,6 @@ def run_live(source: FrameSource, session: LiveSession, args: argparse.Namespace
 
 def save_taught(taught: list[TaughtSample], folder: Path | None) -> list[Event]:
     """Store samples the teach mode took (owner-only files); a failure is reported, not fatal."""
-    from vision.entry import Event
-    from vision.samples import Sample, default_samples_dir, save_samples
-
     folder = folder or default_samples_dir()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     samples = [Sample(t.label, t.patch, f"teach-{stamp}-{t.label}", t.box) for t in taught]
@@ -371,7 +357,7 @@ def save_taught(taught: list[TaughtSample], folder: Path | None) -> list[Event]:
     return [Event("teach", 0, f"sample saved: {p}") for p in paths]
 
 
-def _wait_ms(source: FrameSource, tick: float) -> int:
+def _wait_ms(source: sources.FrameSource, tick: float) -> int:
     """How long to wait for a key: as little as possible live, a file's own pace otherwise."""
     if source.live:
         return 1
@@ -380,8 +366,6 @@ def _wait_ms(source: FrameSource, tick: float) -> int:
 
 def report(args: argparse.Namespace, result: FrameResult, locker: PinEntry, events: list[Event]) -> None:
     """One JSON object per frame with --json, else one line per event; both masked."""
-    from vision.session import live_json
-
     if args.json:
         print(json.dumps(live_json(result, locker, events)), flush=True)
         return
@@ -400,8 +384,6 @@ class Window:
         self._shown = False
 
     def show(self, image: np.ndarray, wait_ms: int) -> Action | None:
-        from vision.session import Action, action_for_key
-
         self._cv2.imshow(WINDOW, image)
         action = action_for_key(self._cv2.waitKeyEx(wait_ms))
         if self._shown and self._cv2.getWindowProperty(WINDOW, self._cv2.WND_PROP_VISIBLE) < 1:
@@ -423,8 +405,6 @@ def has_display() -> bool:
 
 def open_window() -> Window:
     """The window, or NoDisplayError (one line) when there is no display to open it on."""
-    import cv2
-
     if not has_display():
         raise NoDisplayError("no display found; run with --headless (add --json for machine-readable output)")
     return Window(cv2)

@@ -39,40 +39,28 @@ from pathlib import Path
 
 import numpy as np
 
+# TensorFlow and Keras (and vision.augment, written in TensorFlow) and matplotlib are imported
+# where they are used: --help, --collect and usage errors never load them.
 from vision import config
-from vision.data import LETTER_K, DatasetError, load_letters, load_mnist, sha256_file, split_k_holdout
+from vision.classifier import Classifier, ModelError, personal_model_path
+from vision.data import LETTER_K, DatasetError, find_mnist, load_letters, load_mnist, sha256_file, split_k_holdout
+from vision.modeling import Evaluation, build_model, evaluate_predictions, export_tflite
+from vision.samples import (
+    SampleError,
+    class_counts,
+    collect_folder,
+    collect_image,
+    default_samples_dir,
+    load_samples,
+    private_parents,
+    save_samples,
+)
+from vision.sources import SourceError, read_image
 from vision.synth.clutter import clutter_patches
 from vision.synth.glyphs import synth_k
 from vision.synth.symbols import MARK_KINDS, mark_patches, operator_patches, structure_patches
 
 DEFAULT_LETTERS = Path(__file__).resolve().parent.parent / "shared" / "datasets" / "handwritten_az_sample.npz"
-VAL_SIZE = 5000  # MNIST train digits held back for early stopping
-K_SHARE = 0.055  # K is oversampled (fresh augmentation each time) to about half a digit class
-SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the ~100 real ones
-SYNTH_K_ALONE = 3000
-CLUTTER = 2500  # "not a character" examples drawn procedurally (wedges, fingertips, smudges, dashes)
-OPERATORS = 2000  # handwritten + - x / ( ) = : # *, 200 of each
-STRUCTURE = 1400  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules
-OPERATOR_SEED, STRUCTURE_SEED = 1, 2  # offsets from --seed, so each synthesizer draws its own stream
-EVAL_MARK_SEED = 1000  # offset from --seed for the fresh marks the evaluation uses (never trained on)
-EVAL_MARKS_PER_KIND = 200
-MARK_TILT = 0.25  # share of the rotation/shear augmentation for marks: their angle sets / apart from 1
-# Loss weight of a mark: a bent 1 and a ")" or a crossed 4 and a "+" overlap, and then the digit should win.
-MARK_WEIGHT = 0.15
-# Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
-# large as one digit class plus a third and never crowds the digits out.
-REJECT_SHARE = 0.14
-EPOCHS = 22  # from scratch: the shipped model's run
-LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP = 1e-4, 2e-3, 0.02, 1 / 20  # warm-up, then cosine down to alpha
-# --init: a few epochs on top of trained weights; a small peak so MNIST accuracy is kept, not relearned.
-INIT_EPOCHS = 4
-INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP = 2e-5, 3e-4, 0.03, 1 / 10
-# --fine-tune: the --init schedule on a small epoch, so a few hundred samples take about 2 minutes.
-FT_REPLAY_DIGITS = 8000  # MNIST digits replayed each epoch (K and rejects follow train's shares)
-FT_USER_SHARE = 0.25  # share of the owner's samples in an epoch after oversampling, per class equal
-FT_HOLDOUT = 0.2  # of each class's samples held out for early stopping (at least one per class)
-FT_EPOCHS = 6
-FT_PATIENCE = 2  # epochs without a better held-out loss before stopping
 
 
 @dataclass
@@ -86,7 +74,7 @@ class TrainData:
     x_k_train: np.ndarray
     x_k_holdout: np.ndarray
     x_reject: np.ndarray  # trained as "not a character"
-    reject_is_mark: np.ndarray  # bool per reject: a drawn operator or box piece (MARK_TILT, MARK_WEIGHT)
+    reject_is_mark: np.ndarray  # bool per reject: a drawn operator or box piece (config.MARK_TILT, config.MARK_WEIGHT)
     x_other_letters: np.ndarray  # letters never trained on (neither K nor reject examples)
     k_source: str
     datasets: dict
@@ -98,9 +86,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--letters", type=Path, help="handwritten A-Z letters (.npz with x,y or CSV)")
     p.add_argument("--no-letters", action="store_true", help="ignore letter data; synthesize K")
     p.add_argument(
-        "--epochs", type=int, help=f"default {EPOCHS}, {INIT_EPOCHS} with --init, {FT_EPOCHS} with --fine-tune"
+        "--epochs",
+        type=int,
+        help=f"default {config.EPOCHS}, {config.INIT_EPOCHS} with --init, {config.FT_EPOCHS} with --fine-tune",
     )
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=config.BATCH_SIZE)
     p.add_argument("--subset", type=int, default=0, help="train on the first N MNIST digits (smoke runs)")
     p.add_argument("--seed", type=int, default=config.SEED)
     p.add_argument(
@@ -126,28 +116,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="SAMPLES",
         help="fine-tune the shipped model on samples (default: --samples or the user data folder's)",
     )
-    p.add_argument("--replay", type=int, default=FT_REPLAY_DIGITS, help="MNIST digits replayed while fine-tuning")
+    p.add_argument(
+        "--replay", type=int, default=config.FT_REPLAY_DIGITS, help="MNIST digits replayed while fine-tuning"
+    )
     args = p.parse_args(argv)
     if args.fine_tune is not None:
         args.fine_tune = Path(args.fine_tune) if args.fine_tune else (args.samples or default_samples_dir())
         args.init = args.init or config.MODEL_KERAS
         args.subset = args.replay
     if args.epochs is None:
-        args.epochs = FT_EPOCHS if args.fine_tune else INIT_EPOCHS if args.init else EPOCHS
+        args.epochs = config.FT_EPOCHS if args.fine_tune else config.INIT_EPOCHS if args.init else config.EPOCHS
     if args.out is None:
         args.out = personal_models_dir() if args.fine_tune else config.MODELS_DIR
     return args
 
 
-def default_samples_dir() -> Path:
-    from vision.samples import default_samples_dir as samples_dir
-
-    return samples_dir()
-
-
 def personal_models_dir() -> Path:
-    from vision.classifier import personal_model_path
-
     return personal_model_path().parent
 
 
@@ -166,8 +150,8 @@ def load_data(args: argparse.Namespace) -> TrainData:
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(x_tr))
     x_tr, y_tr = x_tr[order], y_tr[order]
-    x_val, y_val = x_tr[:VAL_SIZE], y_tr[:VAL_SIZE]
-    x_tr, y_tr = x_tr[VAL_SIZE:], y_tr[VAL_SIZE:]
+    x_val, y_val = x_tr[: config.MNIST_VAL_SIZE], y_tr[: config.MNIST_VAL_SIZE]
+    x_tr, y_tr = x_tr[config.MNIST_VAL_SIZE :], y_tr[config.MNIST_VAL_SIZE :]
     if args.subset:
         x_tr, y_tr = x_tr[: args.subset], y_tr[: args.subset]
     path = letters_path(args)
@@ -176,16 +160,16 @@ def load_data(args: argparse.Namespace) -> TrainData:
     if path is not None:
         x_l, y_l = load_letters(path)
         k_train, k_hold = split_k_holdout(x_l[y_l == LETTER_K], args.seed)
-        k_train = np.concatenate([k_train, synth_k(SYNTH_K_WITH_LETTERS, args.seed)])
+        k_train = np.concatenate([k_train, synth_k(config.SYNTH_K_WITH_LETTERS, args.seed)])
         as_reject = np.isin(y_l, [ord(c) - ord("A") for c in config.REJECT_LETTERS])
         reject = np.concatenate([reject, x_l[as_reject]])
         is_mark = np.concatenate([is_mark, np.zeros(int(as_reject.sum()), bool)])
         others, k_source = x_l[~as_reject & (y_l != LETTER_K)], f"real letters ({path.name}) + synthetic strokes"
         datasets["letters"] = {"path": path.name, "sha256": sha256_file(path), "k_total": int(np.sum(y_l == LETTER_K))}
     else:
-        k_train, k_hold, others = synth_k(SYNTH_K_ALONE, args.seed), empty, empty
+        k_train, k_hold, others = synth_k(config.SYNTH_K_ALONE, args.seed), empty, empty
         k_source = "synthetic strokes only (no letter data given)"
-    keep = np.random.default_rng(args.seed).permutation(len(reject))[: int(REJECT_SHARE * len(x_tr))]
+    keep = np.random.default_rng(args.seed).permutation(len(reject))[: int(config.REJECT_SHARE * len(x_tr))]
     return TrainData(
         x_tr, y_tr, x_val, y_val, x_te, y_te, k_train, k_hold, reject[keep], is_mark[keep], others, k_source, datasets
     )
@@ -194,19 +178,20 @@ def load_data(args: argparse.Namespace) -> TrainData:
 def synthetic_rejects(seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Drawn "not a character" examples: ``(x uint8 (N,28,28), is_mark bool (N,))``.
 
-    Clutter, then operators and box pieces (the marks): see MARK_TILT and MARK_WEIGHT for why
+    Clutter, then operators and box pieces (the marks): see config.MARK_TILT and config.MARK_WEIGHT for why
     marks are augmented and weighted apart.
     """
-    clutter = clutter_patches(CLUTTER, seed)
+    clutter = clutter_patches(config.CLUTTER_EXAMPLES, seed)
     marks = np.concatenate(
-        [operator_patches(OPERATORS, seed + OPERATOR_SEED), structure_patches(STRUCTURE, seed + STRUCTURE_SEED)]
+        [
+            operator_patches(config.OPERATOR_EXAMPLES, seed + config.OPERATOR_SEED),
+            structure_patches(config.STRUCTURE_EXAMPLES, seed + config.STRUCTURE_SEED),
+        ]
     )
     return np.concatenate([clutter, marks]), np.arange(len(clutter) + len(marks)) >= len(clutter)
 
 
 def _describe(mnist_arg: Path | None) -> dict:
-    from vision.data import find_mnist
-
     found = find_mnist(mnist_arg)
     if found is not None and found.exists():
         return {"path": found.name, "sha256": sha256_file(found)}
@@ -219,7 +204,7 @@ def make_datasets(data: TrainData, batch: int, seed: int):
 
     from vision.augment import augment_batch
 
-    n_k = int(round(len(data.x_train) * K_SHARE))
+    n_k = int(round(len(data.x_train) * config.K_SHARE))
     k_train = data.x_k_train
     reps = int(np.ceil(n_k / len(k_train))) if len(k_train) else 0
     k_x = np.tile(k_train, (reps, 1, 1))[:n_k] if reps else k_train
@@ -232,8 +217,8 @@ def make_datasets(data: TrainData, batch: int, seed: int):
         ]
     ).astype(np.int32)
     is_mark = np.concatenate([np.zeros(len(data.x_train) + len(k_x), bool), data.reject_is_mark])
-    tilt = np.where(is_mark, MARK_TILT, 1.0).astype(np.float32)
-    weight = np.where(is_mark, MARK_WEIGHT, 1.0).astype(np.float32)
+    tilt = np.where(is_mark, config.MARK_TILT, 1.0).astype(np.float32)
+    weight = np.where(is_mark, config.MARK_WEIGHT, 1.0).astype(np.float32)
     train = (
         tf.data.Dataset.from_tensor_slices((x, y, tilt, weight))
         .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -243,7 +228,7 @@ def make_datasets(data: TrainData, batch: int, seed: int):
     )
     val = tf.data.Dataset.from_tensor_slices(
         (data.x_val[..., None].astype(np.float32), data.y_val.astype(np.int32))
-    ).batch(512)
+    ).batch(config.VAL_BATCH_SIZE)
     return train, val, len(x)
 
 
@@ -255,7 +240,9 @@ def distribution_strategy():
     return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
 
 
-def train(data: TrainData, args: argparse.Namespace, monitor: str = "val_accuracy", patience: int = 5):
+def train(
+    data: TrainData, args: argparse.Namespace, monitor: str = "val_accuracy", patience: int = config.EARLY_STOP_PATIENCE
+):
     """Fit with early stopping, best checkpoint and a cosine learning-rate schedule."""
     import keras
 
@@ -285,13 +272,9 @@ def train(data: TrainData, args: argparse.Namespace, monitor: str = "val_accurac
 
 def starting_model(init: Path | None):
     """A fresh network, or the one in ``init`` (a .keras file with the same 12 outputs) to continue."""
-    from vision.modeling import build_model
-
     if init is None:
         return build_model()
     import keras
-
-    from vision.classifier import ModelError
 
     try:
         model = keras.models.load_model(init, compile=False)
@@ -305,8 +288,8 @@ def starting_model(init: Path | None):
 def lr_params(fine_tune: bool) -> tuple[float, float, float, float]:
     """(start, peak, alpha, warm-up share) of the schedule: from scratch, or continuing (--init)."""
     if fine_tune:
-        return INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP
-    return LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP
+        return config.INIT_LR_START, config.INIT_LR_PEAK, config.INIT_LR_ALPHA, config.INIT_LR_WARMUP
+    return config.LR_START, config.LR_PEAK, config.LR_ALPHA, config.LR_WARMUP
 
 
 def learning_rate(steps: int, fine_tune: bool):
@@ -322,10 +305,10 @@ def learning_rate(steps: int, fine_tune: bool):
 
 def evaluate(classifier, data: TrainData, seed: int):
     """The evaluation table's figures; the marks are drawn from a seed training never uses."""
-    from vision.modeling import evaluate_predictions
-
     pred = lambda x: np.argmax(classifier.probabilities(x), axis=1) if len(x) else np.zeros(0, int)  # noqa: E731
-    marks = {kind: pred(mark_patches(kind, EVAL_MARKS_PER_KIND, seed + EVAL_MARK_SEED)) for kind in MARK_KINDS}
+    marks = {
+        kind: pred(mark_patches(kind, config.EVAL_MARKS_PER_KIND, seed + config.EVAL_MARK_SEED)) for kind in MARK_KINDS
+    }
     return evaluate_predictions(
         data.y_test, pred(data.x_test), pred(data.x_k_holdout), pred(data.x_other_letters), marks
     )
@@ -333,9 +316,6 @@ def evaluate(classifier, data: TrainData, seed: int):
 
 def export(model, history: dict, data: TrainData, args: argparse.Namespace, seconds: float) -> dict:
     """Write .keras, .tflite, plots and model_card.json; returns the card."""
-    from vision.classifier import Classifier
-    from vision.modeling import export_tflite
-
     keras_path, tflite_path = args.out / config.MODEL_KERAS.name, args.out / config.MODEL_TFLITE.name
     model.save(keras_path)
     export_tflite(model, tflite_path)
@@ -408,10 +388,11 @@ def reject_examples_text(kept: int) -> str:
     operators = " ".join(k for k in MARK_KINDS if len(k) == 1)
     pieces = ", ".join(k for k in MARK_KINDS if len(k) > 1)
     return (
-        f"{CLUTTER} procedural clutter patches + {OPERATORS} handwritten operators ({operators}) + "
-        f"{STRUCTURE} printed box/table pieces ({pieces}; operators and pieces get {MARK_TILT} of the "
-        f"rotation/shear augmentation and loss weight {MARK_WEIGHT}) + letters {config.REJECT_LETTERS} "
-        f"when letters are given; {kept} kept (at most {REJECT_SHARE} per training digit)"
+        f"{config.CLUTTER_EXAMPLES} procedural clutter patches + {config.OPERATOR_EXAMPLES} handwritten operators "
+        f"({operators}) + {config.STRUCTURE_EXAMPLES} printed box/table pieces ({pieces}; operators and pieces get "
+        f"{config.MARK_TILT} of the rotation/shear augmentation and loss weight {config.MARK_WEIGHT}) + letters "
+        f"{config.REJECT_LETTERS} when letters are given; {kept} kept "
+        f"(at most {config.REJECT_SHARE} per training digit)"
     )
 
 
@@ -456,9 +437,6 @@ def plot_confusion(confusion: np.ndarray, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from vision.samples import SampleError
-    from vision.sources import SourceError
-
     try:
         if args.collect is not None:
             return collect(args)
@@ -467,8 +445,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         data = load_data(args)
         if args.evaluate:
-            from vision.classifier import Classifier
-
             print(evaluate(Classifier(args.model), data, args.seed).table())
             return 0
         print(
@@ -482,8 +458,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the CLI turns model/IO failures into one line
-        from vision.classifier import ModelError
-
         if isinstance(exc, (ModelError, OSError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -493,8 +467,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def evaluate_table(card: dict) -> str:
-    from vision.modeling import Evaluation
-
     ev = {k: v for k, v in card["evaluation"].items() if k in Evaluation.__dataclass_fields__}
     agree = card["evaluation"]["litert_keras_agreement_mnist_test"]
     return (
@@ -508,10 +480,6 @@ def evaluate_table(card: dict) -> str:
 
 def collect(args: argparse.Namespace) -> int:
     """``--collect PHOTO --label TEXT`` or ``--collect FOLDER`` (its labels.tsv) into ``--samples``."""
-    from vision.classifier import Classifier
-    from vision.samples import SampleError, collect_folder, collect_image, save_samples
-    from vision.sources import read_image
-
     target, source = args.samples or default_samples_dir(), args.collect
     if source.is_dir():
         if args.label:
@@ -532,12 +500,12 @@ def collect(args: argparse.Namespace) -> int:
 
 
 def split_holdout(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, held-out): FT_HOLDOUT of each class, at least one, from a seeded shuffle."""
+    """Indices (train, held-out): config.FT_HOLDOUT of each class, at least one, from a seeded shuffle."""
     rng = np.random.default_rng(seed)
     train_idx, held = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
-        n = max(1, int(round(FT_HOLDOUT * len(idx))))
+        n = max(1, int(round(config.FT_HOLDOUT * len(idx))))
         held += idx[:n].tolist()
         train_idx += idx[n:].tolist()
     return np.asarray(sorted(train_idx), int), np.asarray(sorted(held), int)
@@ -545,10 +513,10 @@ def split_holdout(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def with_samples(data: TrainData, x: np.ndarray, y: np.ndarray, x_held: np.ndarray, y_held: np.ndarray, seed: int):
     """The replay with the owner's samples added, each class tiled to the same count so that
-    together they make FT_USER_SHARE of the digits; early stopping watches the held-out ones."""
+    together they make config.FT_USER_SHARE of the digits; early stopping watches the held-out ones."""
     rng = np.random.default_rng(seed)
     classes = np.unique(y)
-    per_class = int(np.ceil(FT_USER_SHARE / (1 - FT_USER_SHARE) * len(data.x_train) / len(classes)))
+    per_class = int(np.ceil(config.FT_USER_SHARE / (1 - config.FT_USER_SHARE) * len(data.x_train) / len(classes)))
     picks = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class) for c in classes])
     return replace(
         data,
@@ -560,17 +528,12 @@ def with_samples(data: TrainData, x: np.ndarray, y: np.ndarray, x_held: np.ndarr
 
 
 def refuse_shipped_folder(out: Path) -> None:
-    from vision.samples import SampleError
-
     if out.resolve() == config.MODELS_DIR.resolve():
         raise SampleError(f"--out {out} is the shipped models/ folder: a personal model never replaces it")
 
 
 def fine_tune(args: argparse.Namespace) -> dict:
     """Fine-tune ``args.init`` (the shipped model) on the samples in ``args.fine_tune``; the card."""
-    from vision.classifier import Classifier
-    from vision.samples import class_counts, load_samples, private_parents
-
     refuse_shipped_folder(args.out)
     private_parents(args.out)
     x, y, _ = load_samples(args.fine_tune)
@@ -584,7 +547,7 @@ def fine_tune(args: argparse.Namespace) -> dict:
         f"{len(data.x_reject)} not-a-character examples replayed"
     )
     start = time.perf_counter()
-    model, history = train(data, args, monitor="val_loss", patience=FT_PATIENCE)
+    model, history = train(data, args, monitor="val_loss", patience=config.FT_PATIENCE)
     with contextlib.redirect_stdout(io.StringIO()):  # the converter's "Saved artifact" listing, 60 lines
         card = export(model, history, data, args, time.perf_counter() - start)
     after = held_out_figures(Classifier(args.out / config.MODEL_TFLITE.name), x[held], y[held])

@@ -10,9 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
+from vision import config
 from vision.evaluate import (
-    FAILURE_SIDE,
-    HEADER_PX,
     ORDER_FREE,
     ORDERED,
     PRINTED,
@@ -106,10 +105,10 @@ def _reading(image: np.ndarray) -> ImageReading:
 def test_a_failure_picture_is_downscaled_drawn_on_and_saved(tmp_path: Path) -> None:
     image = np.full((1000, 2000, 3), 200, np.uint8)
     picture = draw_failure(image, _reading(image))
-    assert picture.shape == (1000 * FAILURE_SIDE // 2000 + HEADER_PX, FAILURE_SIDE, 3)
+    assert picture.shape == (1000 * config.FAILURE_SIDE // 2000 + config.FAILURE_HEADER_PX, config.FAILURE_SIDE, 3)
     assert picture.dtype == np.uint8
     assert (image == 200).all()  # the input is left as it was
-    body = picture[HEADER_PX:]
+    body = picture[config.FAILURE_HEADER_PX :]
     assert (body != cv2.resize(image, body.shape[1::-1])).any(axis=2).sum() > 1000
     path = save_failure(tmp_path, image, _reading(image))
     assert path == tmp_path / "scan.png"
@@ -118,7 +117,7 @@ def test_a_failure_picture_is_downscaled_drawn_on_and_saved(tmp_path: Path) -> N
 
 def test_a_small_image_keeps_its_size_under_the_header() -> None:
     image = np.full((120, 300, 3), 255, np.uint8)
-    assert draw_failure(image, _reading(image)).shape == (120 + HEADER_PX, 300, 3)
+    assert draw_failure(image, _reading(image)).shape == (120 + config.FAILURE_HEADER_PX, 300, 3)
 
 
 def test_rois_are_read_each_on_its_own(tmp_path: Path, classifier, real_photos_dev2: Path) -> None:
@@ -159,4 +158,4 @@ def test_cli_saves_a_picture_for_each_image_not_read_exactly(tmp_path: Path, cap
     (tmp_path / "labels.tsv").write_text("file\tlabel\nblank.png\t42\n")
     assert main([str(tmp_path), "--details", "--save-failures", str(tmp_path / "out")]) == 0
     assert "ordered" in capsys.readouterr().out
-    assert cv2.imread(str(tmp_path / "out" / "blank.png")).shape == (60 + HEADER_PX, 90, 3)
+    assert cv2.imread(str(tmp_path / "out" / "blank.png")).shape == (60 + config.FAILURE_HEADER_PX, 90, 3)

@@ -54,7 +54,7 @@ def test_draw_returns_new_image_and_leaves_input_untouched() -> None:
     before = frame.copy()
     hud = Hud(
         buffer_len=2,
-        pin_len=4,
+        pin_length=4,
         candidate_progress=0.5,
         candidate_box=Box(300, 200, 60, 90),
         show_help=True,
@@ -128,7 +128,7 @@ def test_a_typed_character_reaches_the_hud_only_masked(card_frame, drawn_text) -
 
 
 def test_buffer_is_drawn_masked(drawn_text) -> None:
-    draw(_frame(), [], Hud(buffer_len=3, pin_len=5, fps=0.0))
+    draw(_frame(), [], Hud(buffer_len=3, pin_length=5, fps=0.0))
     pin_lines = [text for text, *_ in drawn_text if text.startswith("PIN")]
     assert len(pin_lines) == 1
     shown = pin_lines[0].removeprefix("PIN")
@@ -168,7 +168,7 @@ def test_hud_text_fits_the_frame_and_scales(w: int, h: int, drawn_text) -> None:
         state="no_pin",
         fps=29.9,
         buffer_len=2,
-        pin_len=6,
+        pin_length=6,
         message="K accepted",
         demo_note="DEMO - demo PIN 27K4",
         show_help=True,

@@ -189,8 +189,8 @@ def test_live_json_masks_characters_and_reports_pin_state(session: LiveSession, 
     result, events = session.step(card_frame, 3, 0.0)
     out = live_json(result, session.entry, events)
     assert out["frame"] == 3
-    assert out["detections"] and {d["char"] for d in out["detections"]} == {livemod.MASK_CHAR}
-    assert all(set(line) <= {livemod.MASK_CHAR, " ", config.REJECT_CHAR} for line in out["lines"])
+    assert out["detections"] and {d["char"] for d in out["detections"]} == {config.MASK_CHAR}
+    assert all(set(line) <= {config.MASK_CHAR, " ", config.REJECT_CHAR} for line in out["lines"])
     assert out["pin"] == {
         "length": 1,
         "pin_length": len(config.DEMO_PIN),
@@ -208,7 +208,7 @@ def test_live_json_masks_characters_and_reports_pin_state(session: LiveSession, 
 def test_masked_detections_keep_rejects_boxes_and_rows() -> None:
     dets = (Detection("7", 0.9, Box(1, 2, 3, 4), 0), Detection("?", 0.4, Box(5, 6, 7, 8), 1))
     out = masked(dets)
-    assert [d.char for d in out] == [livemod.MASK_CHAR, "?"]
+    assert [d.char for d in out] == [config.MASK_CHAR, "?"]
     assert [(d.box, d.row, d.confidence) for d in out] == [(d.box, d.row, d.confidence) for d in dets]
 
 
@@ -266,8 +266,8 @@ def test_demo_unlocks_in_row_mode_with_a_real_lock_file(tmp_path: Path, capsys) 
     assert [f["frame"] for f in frames] == list(range(LOOP))
     for f in frames:
         assert {"frame", "lines", "detections", "pin", "events"} <= f.keys()
-        assert {d["char"] for d in f["detections"]} <= {livemod.MASK_CHAR, config.REJECT_CHAR}
-        assert all(set(line) <= {livemod.MASK_CHAR, config.REJECT_CHAR, " "} for line in f["lines"])
+        assert {d["char"] for d in f["detections"]} <= {config.MASK_CHAR, config.REJECT_CHAR}
+        assert all(set(line) <= {config.MASK_CHAR, config.REJECT_CHAR, " "} for line in f["lines"])
         assert set(f["pin"]) == PIN_KEYS and f["pin"]["mode"] == "row"
     kinds = [e["kind"] for f in frames for e in f["events"]]
     assert "granted" in kinds, kinds

@@ -10,7 +10,7 @@ from vision.classifier import Classifier
 from vision.entry import PinEntry
 from vision.lockstore import Lock
 from vision.session import Action, LiveSession
-from vision.teach import TEACH_HOLD_S, TEACH_PER_CLASS, Teacher
+from vision.teach import Teacher
 from vision.types import Box, Detection
 
 DT = 1 / 15  # a 15 fps camera
@@ -37,16 +37,16 @@ def feed(teacher: Teacher, frames: int, *dets: Detection, t0: float = 0.0):
 def test_asks_for_every_class_a_few_times_in_a_shuffled_order() -> None:
     teacher = Teacher(seed=1)
     order = list(teacher._order)
-    assert sorted(order) == sorted(list(config.CLASSES) * TEACH_PER_CLASS)
+    assert sorted(order) == sorted(list(config.CLASSES) * config.TEACH_PER_CLASS)
     assert order != sorted(order)
-    assert teacher.view.total == len(config.CLASSES) * TEACH_PER_CLASS
+    assert teacher.view.total == len(config.CLASSES) * config.TEACH_PER_CLASS
 
 
 def test_takes_the_largest_card_once_it_is_still_with_the_asked_label() -> None:
     teacher = Teacher(seed=0)
     asked = teacher.asked
     small, big = card(x=0, size=20), card(x=100, size=80)
-    early, t = feed(teacher, int(TEACH_HOLD_S / DT) - 2, small, big)
+    early, t = feed(teacher, int(config.TEACH_HOLD_S / DT) - 2, small, big)
     assert early == [] and 0 < teacher.view.progress < 1 and teacher.view.box == big.box
     taken, t = feed(teacher, 4, small, big, t0=t)
     assert len(taken) == 1

@@ -21,7 +21,6 @@ from vision import config
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 64  # larger batches are split; one interpreter is kept per batch size up to this
 RESTORE_HINT = "restore it with `git checkout -- models/` or retrain with `python train_model.py`"
 
 
@@ -46,7 +45,9 @@ class Classifier:
     Columns follow config.CLASSES (0-9, K) and then config.REJECT_INDEX (not a character).
     """
 
-    def __init__(self, model_path: str | Path | None = None, backend: str = "auto", threads: int = 2):
+    def __init__(
+        self, model_path: str | Path | None = None, backend: str = "auto", threads: int = config.CLASSIFIER_THREADS
+    ):
         self.path, self.backend = _resolve(model_path, backend)
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}; {RESTORE_HINT}")
@@ -64,13 +65,13 @@ class Classifier:
             self._check_contract()
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
-        """One model call for the whole batch of patches (split only above MAX_BATCH)."""
+        """One model call for the whole batch of patches (split only above config.MAX_BATCH)."""
         if patches.ndim != 3 or patches.shape[1:] != (config.PATCH_SIZE, config.PATCH_SIZE):
             raise ValueError(f"patches must be (N, 28, 28), got {patches.shape}")
         if len(patches) == 0:
             return np.zeros((0, config.NUM_OUTPUTS), np.float32)
         x = patches.astype(np.float32)[..., None]
-        chunks = [x[i : i + MAX_BATCH] for i in range(0, len(x), MAX_BATCH)]
+        chunks = [x[i : i + config.MAX_BATCH] for i in range(0, len(x), config.MAX_BATCH)]
         return np.concatenate([self._run(c) for c in chunks])
 
     def _run(self, x: np.ndarray) -> np.ndarray:
@@ -114,7 +115,7 @@ class Classifier:
 def _one_line(exc: BaseException) -> str:
     """The first line of an exception's message (TensorFlow's run to a dozen), cut short."""
     text = str(exc).strip().splitlines()
-    return (text[0][:200] if text else "") or type(exc).__name__
+    return (text[0][: config.MODEL_ERROR_MAX_CHARS] if text else "") or type(exc).__name__
 
 
 def _check_litert_input(inputs: list[dict], path: Path) -> None:
@@ -201,15 +202,13 @@ def _load_keras(path: Path):
 
 # --- the personal model (fine-tuned on the owner's samples by train_model.py --fine-tune) ---------
 
-PERSONAL_MODELS_DIR_NAME = "models"  # in the user data folder, beside the lock file
-
 
 def personal_model_path() -> Path:
     """Where ``train_model.py --fine-tune`` writes the personal model by default:
     ``~/.config/digit-locker/models/digit_locker.tflite`` (beside the lock file)."""
     from vision.lockstore import default_config_path
 
-    return default_config_path().parent / PERSONAL_MODELS_DIR_NAME / config.MODEL_TFLITE.name
+    return default_config_path().parent / config.PERSONAL_MODELS_DIR_NAME / config.MODEL_TFLITE.name
 
 
 def resolve_model(explicit: Path | None, use_personal: bool = True) -> tuple[Path | None, str]:
@@ -237,7 +236,7 @@ def _fine_tuned_on(path: Path) -> str:
     import json
 
     try:
-        card = json.loads((path.parent / "model_card.json").read_text())
+        card = json.loads((path.parent / config.MODEL_CARD.name).read_text())
         return f" (fine-tuned on {int(card['fine_tune']['samples'])} samples)"
     except (OSError, ValueError, KeyError, TypeError):
         return ""

@@ -24,16 +24,56 @@ MODELS_DIR = PACKAGE_DIR.parent / "models"
 MODEL_KERAS = MODELS_DIR / "digit_locker.keras"
 MODEL_TFLITE = MODELS_DIR / "digit_locker.tflite"
 MODEL_CARD = MODELS_DIR / "model_card.json"
+PERSONAL_MODELS_DIR_NAME = "models"  # the fine-tuned model's folder, in the user data folder beside the lock file
 
 # --- Patch layout (the model's input contract) -----------------------------------------
 PATCH_SIZE = 28  # MNIST side, pixels
 FIT_SIZE = 20  # MNIST digits were fitted in 20x20 keeping aspect, then centred by mass
 PREPROCESS_VERSION = 1  # bump when to_mnist changes; recorded in the model card
 
+# --- Classifier (vision/classifier.py) ----------------------------------------------------
+MAX_BATCH = 64  # patches per model call; larger batches are split, one interpreter kept per size up to this
+CLASSIFIER_THREADS = 2  # LiteRT threads: the reference machine's two cores
+MODEL_ERROR_MAX_CHARS = 200  # a model-loading error is cut to this: TensorFlow's messages run to a dozen lines
+
 # --- Training ---------------------------------------------------------------------------
 SEED = 1234
 K_HOLDOUT_FRACTION = 0.2  # fixed share of real K images never trained on
 MNIST_FILENAME = "mnist.npz"
+# train_model.py and vision/modeling.py
+MNIST_VAL_SIZE = 5000  # MNIST train digits held back for early stopping
+K_SHARE = 0.055  # K is oversampled (fresh augmentation each time) to about half a digit class
+SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the ~100 real ones
+SYNTH_K_ALONE = 3000  # synthetic K when no letter data is given
+CLUTTER_EXAMPLES = 2500  # "not a character" drawn procedurally (wedges, fingertips, smudges, dashes)
+OPERATOR_EXAMPLES = 2000  # handwritten + - x / ( ) = : # *, 200 of each
+STRUCTURE_EXAMPLES = 1400  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules
+OPERATOR_SEED, STRUCTURE_SEED = 1, 2  # offsets from --seed, so each synthesizer draws its own stream
+EVAL_MARK_SEED = 1000  # offset from --seed for the fresh marks the evaluation uses (never trained on)
+EVAL_MARKS_PER_KIND = 200  # fresh marks drawn per kind for the evaluation table
+MARK_TILT = 0.25  # share of the rotation/shear augmentation for marks: their angle sets / apart from 1
+# Loss weight of a mark: a bent 1 and a ")" or a crossed 4 and a "+" overlap, and then the digit should win.
+MARK_WEIGHT = 0.15
+# Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
+# large as one digit class plus a third and never crowds the digits out.
+REJECT_SHARE = 0.14
+BATCH_SIZE = 128  # --batch-size default
+VAL_BATCH_SIZE = 512  # validation batches: no gradients, so larger is only faster
+EPOCHS = 22  # from scratch: the shipped model's run
+EARLY_STOP_PATIENCE = 5  # epochs without a better validation accuracy before stopping (from scratch, --init)
+LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP = 1e-4, 2e-3, 0.02, 1 / 20  # warm-up, then cosine down to alpha
+# --init: a few epochs on top of trained weights; a small peak so MNIST accuracy is kept, not relearned.
+INIT_EPOCHS = 4
+INIT_LR_START, INIT_LR_PEAK, INIT_LR_ALPHA, INIT_LR_WARMUP = 2e-5, 3e-4, 0.03, 1 / 10
+# --fine-tune: the --init schedule on a small epoch, so a few hundred samples take about 2 minutes.
+FT_REPLAY_DIGITS = 8000  # MNIST digits replayed each epoch (K and rejects follow train's shares)
+FT_USER_SHARE = 0.25  # share of the owner's samples in an epoch after oversampling, per class equal
+FT_HOLDOUT = 0.2  # of each class's samples held out for early stopping (at least one per class)
+FT_EPOCHS = 6  # at most: early stopping (FT_PATIENCE) may end it sooner
+FT_PATIENCE = 2  # epochs without a better held-out loss before stopping
+# The network (vision/modeling.py)
+BN_MOMENTUM = 0.9  # Keras' default 0.99 leaves the moving statistics near their initial values after a short run
+DROPOUT = 0.25  # before and after the dense layer
 
 # --- Sources and overlay ----------------------------------------------------------------
 # Frame sources (vision/sources.py)
@@ -87,11 +127,15 @@ SNAPSHOT_NOTICE_S = 4.0  # seconds "snapshot saved to ..." stays on screen
 # draws its own text. Its warnings are off unless --verbose; critical and fatal messages stay on.
 QT_QUIET_LOGGING_RULES = "*.debug=false;*.info=false;*.warning=false"
 
+# Live session (vision/session.py)
+FPS_SMOOTHING = 0.1  # weight of the newest frame in the HUD's FPS estimate: steady yet follows a slowdown
+
 # --- PIN entry and lock (vision/entry.py) ---------------------------------------------------
 PIN_ALPHABET = "".join(CLASSES)  # what the recognizer can type: "0123456789K"
 PIN_MIN_LENGTH = 4  # shorter PINs are guessed too easily even with the lockout below
 PIN_MAX_LENGTH = 8  # more is tedious to hold up card by card
 SET_PIN_COMMAND = "python recognize_live.py --set-pin"  # shown to the user when no PIN is set
+MASK_CHAR = "*"  # what live output shows for a typed or read character: that one is there, never which
 
 # scrypt work factors for new PINs: 64 MiB and about 0.22 s per check on one core of the reference
 # machine (n=2**14 was 39 ms): slow for a brute force of a stolen lock file, unnoticed at a door.
@@ -171,6 +215,12 @@ MAX_CHAR_TALL = 2.2  # x char height: taller is a shadow edge or a finger (a 7 w
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space
+NEIGHBOUR_MAX_ANGLE_DEG = 55  # text direction: a nearest neighbour steeper than this belongs to another row
+NEIGHBOUR_MAX_DIST = 4.0  # x median height: farther characters say little about the direction
+ROW_MIN_ADVANCE = 0.2  # x the narrower width: a character centred less far past a row's last one overlaps
+# it and joins another row
+ROW_SLOPE_CHARS = 4  # a row's line is continued with the slope over its last this many characters...
+ROW_MAX_SLOPE = 0.35  # ...at most this steep: the local bend of a row between neighbouring characters
 CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all
@@ -277,3 +327,31 @@ LOCK_POLL_S = 0.01  # retry interval while another process holds the lock
 # Headless feedback while locked out: the time left is announced when the lockout starts and
 # again as it drops to each of these many seconds, not every frame.
 LOCKOUT_NOTICE_AT_S: tuple[int, ...] = (1800, 900, 600, 300, 120, 60, 30, 10)
+
+# --- Teaching the personal model (vision/teach.py) -----------------------------------------
+TEACH_PER_CLASS = 3  # samples asked for per character: 33 in all, about two minutes of holding up cards
+TEACH_HOLD_S = 0.8  # a card must stay still this long to be taken: longer than PIN entry, a sample must be sharp
+TEACH_HOLD_FRAMES = 4  # ...and over this many frames, so a stalled camera cannot take one
+TEACH_STILL_IOU = 0.5  # the held card's box must overlap its previous frame's this much to count as still
+TEACH_GONE_S = 0.3  # no card for this long before the next one can be taken
+TEACH_GONE_FRAMES = 2  # ...and for this many frames
+TEACH_CONFIRM_S = 1.5  # "got it" stays on screen this long
+
+# --- Evaluation on labelled photos and generated scenes (vision/evaluate.py) ---------------
+ROI_MARGIN = 0.04  # of an ROI box's smaller side: a glyph touching the box edge keeps its stroke ends
+ROI_MIN_MARGIN = 3  # px, at least
+BOX_MATCH_IOU = 0.5  # a true box counts as found when a detection overlaps it this much
+FAILURE_SIDE = 1280  # px, long side of a saved failure picture
+FAILURE_HEADER_PX = 44  # height of the failure picture's header bar (two text lines)
+FAILURE_DETECTION_COLOR = (0, 200, 0)  # BGR: the reader's boxes and characters
+FAILURE_ROI_COLOR = (255, 128, 0)  # BGR: the label's ROI boxes
+
+# --- Web app (vision/web, recognize_live.py --web) -----------------------------------------
+WEB_HOST = "127.0.0.1"  # --host default: loopback only, the browser allows the webcam there without HTTPS
+WEB_PORT = 8000  # --port default
+WEB_MAX_BODY_BYTES = 10 * 1024 * 1024  # a request body (photo upload) larger than this is refused (413)
+WEB_MAX_SESSIONS = 32  # live sessions kept at once; the longest idle one makes room for a new one
+WEB_IDLE_S = 600.0  # 10 minutes without a frame or an action and a live session is dropped
+WEB_ACTION_WAIT_S = 5.0  # a key press waits for the frame in flight (a frame is dropped, never waits)
+WEB_CSRF_TOKEN_BYTES = 32  # random bytes of the per-start CSRF token
+WEB_SESSION_ID_BYTES = 16  # random bytes of a live session's id: unguessable, it is the session's only key

@@ -59,7 +59,7 @@ class EntryView:
 
     mode: EntryMode
     buffer_len: int
-    pin_len: int | None
+    pin_length: int | None
     candidate_progress: float | None  # 0..1 while a candidate is being held, else None
     state: EntryState
     lockout_remaining: float
@@ -134,12 +134,12 @@ def held_card(detections: Sequence[Detection]) -> Detection | None:
     return ranked[0]
 
 
-def pin_row(lines: Sequence[str], pin_len: int | None) -> int | None:
+def pin_row(lines: Sequence[str], pin_length: int | None) -> int | None:
     """Index of the row that is typed as a whole PIN: the longest fully read row (no "?"; spaces
-    between groups ignored) of length ``pin_len``, or of any valid PIN length when it is None.
+    between groups ignored) of length ``pin_length``, or of any valid PIN length when it is None.
     None when no row fits. Row entry and the web's unlock-with-a-photo share this rule."""
     rows = ["".join(line.split()) for line in lines]
-    lo, hi = (pin_len, pin_len) if pin_len is not None else (config.PIN_MIN_LENGTH, config.PIN_MAX_LENGTH)
+    lo, hi = (pin_length, pin_length) if pin_length is not None else (config.PIN_MIN_LENGTH, config.PIN_MAX_LENGTH)
     ok = [i for i, r in enumerate(rows) if r and all(c in config.CLASSES for c in r) and lo <= len(r) <= hi]
     return max(ok, key=lambda i: len(rows[i])) if ok else None
 
@@ -187,7 +187,7 @@ class PinEntry:
         return self._mode
 
     @property
-    def pin_len(self) -> int | None:
+    def pin_length(self) -> int | None:
         """Length that triggers an automatic check: the one given, else the stored PIN's."""
         return self._pin_length or self._lock.pin_length
 
@@ -253,7 +253,7 @@ class PinEntry:
         return EntryView(
             mode=self._mode,
             buffer_len=len(self._buffer),
-            pin_len=self.pin_len,
+            pin_length=self.pin_length,
             candidate_progress=progress,
             state=state,
             lockout_remaining=self._lock.lockout_remaining(wall),
@@ -262,7 +262,7 @@ class PinEntry:
         )
 
     def __repr__(self) -> str:
-        return f"PinEntry(mode={str(self._mode)!r}, buffer_len={len(self._buffer)}, pin_len={self.pin_len})"
+        return f"PinEntry(mode={str(self._mode)!r}, buffer_len={len(self._buffer)}, pin_length={self.pin_length})"
 
     # -- helpers --
 
@@ -278,7 +278,7 @@ class PinEntry:
     def _row_candidate(self, detections: Sequence[Detection], lines: Sequence[str]) -> str | None:
         """The row ``pin_row`` picks; its box is the union of that row's characters
         (``Detection.row`` indexes ``lines``)."""
-        best = pin_row(lines, self.pin_len)
+        best = pin_row(lines, self.pin_length)
         if best is None:
             return None
         boxes = [d.box for d in detections if d.row == best]
@@ -290,7 +290,7 @@ class PinEntry:
         buffer is 'checked' too, so a headless run says there is no PIN instead of falling silent."""
         self._buffer.append(char)
         events = [self._event("accepted", f"accepted character ({self._count()}): {self._mask()}")]
-        if len(self._buffer) >= (self.pin_len or config.PIN_MAX_LENGTH):
+        if len(self._buffer) >= (self.pin_length or config.PIN_MAX_LENGTH):
             events += self.submit(now)
         return events
 
@@ -383,7 +383,7 @@ class PinEntry:
 
     def _count(self) -> str:
         n = len(self._buffer)
-        return f"{n}/{self.pin_len}" if self.pin_len is not None else str(n)
+        return f"{n}/{self.pin_length}" if self.pin_length is not None else str(n)
 
     def _mask(self) -> str:
-        return "*" * len(self._buffer)
+        return config.MASK_CHAR * len(self._buffer)

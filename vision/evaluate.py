@@ -34,6 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vision import config
 from vision.sources import SourceError, read_image
 from vision.types import Box, Detection
 
@@ -41,12 +42,6 @@ _IGNORED = str.maketrans("", "", " /-")
 ORDERED, ORDER_FREE = "ordered", "order-free"
 CONDITIONS = ("background", "ink", "kind")  # label columns reported per value
 PRINTED = "printed pages (not in total)"
-ROI_MARGIN = 0.04  # of the box's smaller side: a glyph touching the box edge keeps its stroke ends
-ROI_MIN_MARGIN = 3  # px
-FAILURE_SIDE = 1280  # px, long side of a saved failure picture
-HEADER_PX = 44  # height of the failure picture's header bar (two text lines)
-DETECTION_COLOR = (0, 200, 0)  # BGR
-ROI_COLOR = (255, 128, 0)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -150,7 +145,7 @@ def parse_rois(text: str, file: str = "") -> tuple[Box, ...]:
 
 def crop_box(box: Box, shape: tuple[int, ...], file: str = "") -> Box:
     """The box widened by a small margin and clipped to an image of ``shape`` (H, W, ...)."""
-    m = max(ROI_MIN_MARGIN, round(ROI_MARGIN * min(box.w, box.h)))
+    m = max(config.ROI_MIN_MARGIN, round(config.ROI_MARGIN * min(box.w, box.h)))
     h, w = shape[:2]
     x0, y0 = max(0, box.x - m), max(0, box.y - m)
     x1, y1 = min(w, box.x2 + m), min(h, box.y2 + m)
@@ -269,13 +264,13 @@ def score_synthetic(
 
 def add_scene_score(total: SyntheticScore, scene, result) -> None:
     """Add one generated scene's reading to ``total``: digits-only edit distance (capped at the
-    truth's length) and the true boxes found at IoU >= 0.5 by any detection."""
+    truth's length) and the true boxes found at IoU >= config.BOX_MATCH_IOU by any detection."""
     truth = digits_only("".join(scene.lines))
     total.scenes += 1
     total.chars += len(truth)
     total.edits += min(len(truth), edit_distance(digits_only("".join(result.lines)), truth))
     boxes = [d.box for d in result.detections]
-    total.boxes_found += sum(any(c.box.iou(b) >= 0.5 for b in boxes) for c in scene.chars)
+    total.boxes_found += sum(any(c.box.iou(b) >= config.BOX_MATCH_IOU for b in boxes) for c in scene.chars)
 
 
 def group_scores(scores: list[ImageScore]) -> dict[str, dict[str, list[ImageScore]]]:
@@ -348,17 +343,18 @@ def format_details(scores: list[ImageScore]) -> str:
 
 
 def draw_failure(image: np.ndarray, reading: ImageReading) -> np.ndarray:
-    """BGR uint8 image -> a NEW BGR image at most FAILURE_SIDE px long: every detection's box
+    """BGR uint8 image -> a NEW BGR image at most config.FAILURE_SIDE px long: every detection's box
     with its character above it, the ROI boxes, and a header bar with the label and the reading."""
-    scale = min(1.0, FAILURE_SIDE / max(image.shape[:2]))
+    scale = min(1.0, config.FAILURE_SIDE / max(image.shape[:2]))
     out = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     out = np.ascontiguousarray(out, dtype=np.uint8).copy()
     thick = max(1, round(max(out.shape[:2]) / 640))
     for box in reading.rois:
-        _rectangle(out, box, scale, ROI_COLOR, thick)
+        _rectangle(out, box, scale, config.FAILURE_ROI_COLOR, thick)
+    color = config.FAILURE_DETECTION_COLOR
     for det in reading.detections:
-        x, y = _rectangle(out, det.box, scale, DETECTION_COLOR, thick)
-        cv2.putText(out, det.char, (x, max(12, y - 4)), FONT, 0.4 * thick + 0.2, DETECTION_COLOR, thick, cv2.LINE_AA)
+        x, y = _rectangle(out, det.box, scale, color, thick)
+        cv2.putText(out, det.char, (x, max(12, y - 4)), FONT, 0.4 * thick + 0.2, color, thick, cv2.LINE_AA)
     return np.vstack([_header(reading, out.shape[1]), out])
 
 
@@ -369,8 +365,8 @@ def _rectangle(out: np.ndarray, box: Box, scale: float, color: tuple[int, int, i
 
 
 def _header(reading: ImageReading, width: int) -> np.ndarray:
-    """HEADER_PX x width dark bar: "label: ..." over "read: ..." (shrunk to fit the width)."""
-    bar = np.full((HEADER_PX, width, 3), 32, np.uint8)
+    """config.FAILURE_HEADER_PX x width dark bar: "label: ..." over "read: ..." (shrunk to fit the width)."""
+    bar = np.full((config.FAILURE_HEADER_PX, width, 3), 32, np.uint8)
     s = reading.score
     texts = (f"label: {reading.label_text or s.label}", f"read: {s.text}   ({s.accuracy * 100:.0f}%, {s.scoring})")
     for i, text in enumerate(texts):
@@ -451,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
             synth = score_synthetic(classifier, x_test, y_test, args.synthetic)
             print(
                 f"synthetic scenes: {synth.scenes} scenes, {synth.chars} chars, char accuracy "
-                f"{synth.char_accuracy * 100:.1f}%, boxes found (IoU>=0.5) {synth.box_recall * 100:.1f}%"
+                f"{synth.char_accuracy * 100:.1f}%, boxes found (IoU>={config.BOX_MATCH_IOU:g}) "
+                f"{synth.box_recall * 100:.1f}%"
             )
         if args.folder is None:
             return 0

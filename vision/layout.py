@@ -11,10 +11,6 @@ import numpy as np
 
 from vision import config
 
-_NEIGHBOUR_MAX_ANGLE = math.radians(55)  # neighbours steeper than this belong to another row
-_NEIGHBOUR_MAX_DIST = 4.0  # x median height: farther characters say little about direction
-_MAX_SLOPE = 0.35  # local bend of a row allowed between neighbouring characters
-
 
 def text_angle(centers: np.ndarray, height: float) -> float:
     """Dominant writing direction in radians (0 = left to right; text rising to the right has a
@@ -28,7 +24,8 @@ def text_angle(centers: np.ndarray, height: float) -> float:
     d = np.where(d[..., :1] < 0, -d, d)  # fold every vector to point rightwards
     dist = np.hypot(d[..., 0], d[..., 1])
     ang = np.arctan2(d[..., 1], d[..., 0])
-    ok = (np.abs(ang) <= _NEIGHBOUR_MAX_ANGLE) & (dist > 0) & (dist < _NEIGHBOUR_MAX_DIST * height)
+    steep, far = math.radians(config.NEIGHBOUR_MAX_ANGLE_DEG), config.NEIGHBOUR_MAX_DIST * height
+    ok = (np.abs(ang) <= steep) & (dist > 0) & (dist < far)
     dist = np.where(ok, dist, np.inf)
     nearest = np.argmin(dist, axis=1)
     rows = np.arange(len(centers))
@@ -67,7 +64,7 @@ def group_rows(centers: np.ndarray, widths: np.ndarray, height: float, angle: fl
         best, best_d = None, config.ROW_TOLERANCE * height
         for r, members in enumerate(rows):
             last = members[-1]
-            if xs[i] - xs[last] < 0.2 * min(w[i], w[last]):
+            if xs[i] - xs[last] < config.ROW_MIN_ADVANCE * min(w[i], w[last]):
                 continue  # overlaps the row's last character: belongs elsewhere
             d = abs(ys[i] - _predict_y(xs, ys, members, xs[i]))
             if d < best_d:
@@ -85,10 +82,10 @@ def _predict_y(xs: list[float], ys: list[float], members: list[int], x: float) -
     last = members[-1]
     if len(members) < 2:
         return ys[last]
-    first = members[max(0, len(members) - 4)]
+    first = members[max(0, len(members) - config.ROW_SLOPE_CHARS)]
     dx = xs[last] - xs[first]
     slope = (ys[last] - ys[first]) / dx if dx > 1e-6 else 0.0
-    slope = min(_MAX_SLOPE, max(-_MAX_SLOPE, slope))
+    slope = min(config.ROW_MAX_SLOPE, max(-config.ROW_MAX_SLOPE, slope))
     return ys[last] + slope * (x - xs[last])
 
 

@@ -12,11 +12,8 @@ import numpy as np
 
 from vision import config
 
-#: Keras' default 0.99 leaves the moving statistics near their initial values after a short run.
-BN_MOMENTUM = 0.9
 
-
-def build_model(dropout: float = 0.25):
+def build_model(dropout: float = config.DROPOUT):
     """Compact CNN: uint8-range 28x28x1 input -> 12 softmax scores (0-9, K, not-a-character).
 
     Scaling to [0, 1] is the first layer, so training and serving cannot disagree about it.
@@ -28,7 +25,7 @@ def build_model(dropout: float = 0.25):
     from keras import layers
 
     def bn_relu(x):
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
+        x = layers.BatchNormalization(momentum=config.BN_MOMENTUM)(x)
         return layers.ReLU()(x)
 
     def conv(x, filters: int, kernel: int = 3, strides: int = 1):

@@ -58,7 +58,7 @@ class Hud:
     polarity: str = "auto"
     polarity_used: str = "dark"
     buffer_len: int = 0
-    pin_len: int | None = None
+    pin_length: int | None = None
     candidate_progress: float | None = None
     candidate_box: Box | None = None
     state: str = "locked"
@@ -79,8 +79,8 @@ class Hud:
         ):
             if value not in allowed:
                 raise ValueError(f"Hud.{name} must be one of {allowed}, got {value!r}")
-        if self.buffer_len < 0 or (self.pin_len is not None and self.pin_len < 0):
-            raise ValueError("Hud.buffer_len and Hud.pin_len cannot be negative")
+        if self.buffer_len < 0 or (self.pin_length is not None and self.pin_length < 0):
+            raise ValueError("Hud.buffer_len and Hud.pin_length cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,9 @@ def _color_at(t: float) -> tuple[int, int, int]:
     return tuple(round(a + (b - a) * u) for a, b in zip(lo, hi, strict=True))  # type: ignore[return-value]
 
 
-def masked_buffer(buffer_len: int, pin_len: int | None) -> str:
+def masked_buffer(buffer_len: int, pin_length: int | None) -> str:
     """ "* * _ _": one "*" per entered character, "_" per missing one (one cursor if length unknown)."""
-    missing = 1 if pin_len is None else max(0, pin_len - buffer_len)
+    missing = 1 if pin_length is None else max(0, pin_length - buffer_len)
     return " ".join("*" * buffer_len + "_" * missing)
 
 
@@ -209,7 +209,7 @@ def _draw_top(out: np.ndarray, hud: Hud, st: _Style) -> None:
     _put(out, stats, (banner_end + 2 * st.pad, 0), config.COLOR_TEXT, st, right=w - st.pad, align_right=True)
     message_x = st.pad  # while teaching the message takes the PIN line's place
     if not hud.teach_prompt:
-        line2 = f"PIN  {masked_buffer(hud.buffer_len, hud.pin_len)}"
+        line2 = f"PIN  {masked_buffer(hud.buffer_len, hud.pin_length)}"
         message_x = _put(out, line2, (st.pad, st.line_h), config.COLOR_TEXT, st) + 3 * st.pad
     if hud.message:
         _put(out, hud.message, (message_x, st.line_h), config.COLOR_LOCKED, st, right=w - st.pad)

@@ -26,7 +26,6 @@ from vision.pipeline import ProbabilityModel, live_side, read_frame
 from vision.teach import TaughtSample, Teacher, TeachView
 from vision.types import Detection, EntryMode, FrameResult, Polarity
 
-MASK_CHAR = "*"  # live output shows that a character is there, never which
 POLARITY_CYCLE = tuple(Polarity)
 DEMO_NOTE = "demo: the built-in demo PIN unlocks, not yours"
 DEMO_SCREEN_NOTE = "DEMO: the built-in demo PIN unlocks (set yours: --set-pin)"
@@ -60,9 +59,6 @@ def choose_lock(
     if not lock.has_pin and demo_source:
         return LockChoice(PinEntry(Lock.in_memory(config.DEMO_PIN), mode=mode, hold_s=hold_s), DEMO_NOTE, True)
     return LockChoice(PinEntry(lock, mode=mode, hold_s=hold_s), "" if lock.has_pin else NO_PIN_NOTE, False)
-
-
-FPS_SMOOTHING = 0.1  # weight of the newest frame in the FPS estimate
 
 
 class Action(enum.Enum):
@@ -228,7 +224,7 @@ class LiveSession:
             polarity=self.polarity,
             polarity_used=self._last.polarity if self._last else "dark",
             buffer_len=view.buffer_len,
-            pin_len=view.pin_len,
+            pin_length=view.pin_length,
             candidate_progress=teach.progress if teach else view.candidate_progress,
             candidate_box=teach.box if teach else view.candidate_box,
             state=view.state,
@@ -278,7 +274,7 @@ class LiveSession:
         t = time.perf_counter()
         if self._last_tick is not None and t > self._last_tick:
             inst = 1.0 / (t - self._last_tick)
-            self.fps = inst if self.fps == 0 else (1 - FPS_SMOOTHING) * self.fps + FPS_SMOOTHING * inst
+            self.fps = inst if self.fps == 0 else (1 - config.FPS_SMOOTHING) * self.fps + config.FPS_SMOOTHING * inst
         self._last_tick = t
 
 
@@ -292,7 +288,12 @@ def masked_detections(detections: tuple[Detection, ...]) -> list[Detection]:
     """Detections with the character hidden, for everything the live locker shows or prints."""
     return [
         Detection(
-            MASK_CHAR if d.char != config.REJECT_CHAR else d.char, d.confidence, d.box, d.row, d.col, d.gap_before
+            config.MASK_CHAR if d.char != config.REJECT_CHAR else d.char,
+            d.confidence,
+            d.box,
+            d.row,
+            d.col,
+            d.gap_before,
         )
         for d in detections
     ]
@@ -302,11 +303,13 @@ def live_json(result: FrameResult, locker: PinEntry, events: list[Event]) -> dic
     """The image-mode JSON contract with characters masked, plus PIN length/state and events."""
     out = result.to_json()
     out["detections"] = [d.to_json() for d in masked_detections(result.detections)]
-    out["lines"] = ["".join(c if c in (" ", config.REJECT_CHAR) else MASK_CHAR for c in line) for line in result.lines]
+    out["lines"] = [
+        "".join(c if c in (" ", config.REJECT_CHAR) else config.MASK_CHAR for c in line) for line in result.lines
+    ]
     view = locker.view
     out["pin"] = {
         "length": view.buffer_len,
-        "pin_length": view.pin_len,
+        "pin_length": view.pin_length,
         "state": view.state,
         "mode": view.mode,
         "progress": None if view.candidate_progress is None else round(view.candidate_progress, 3),

@@ -1,7 +1,7 @@
 """Teaching: the window asks for each character a few times and keeps the patch of the held card.
 
 The owner writes the asked character on a card and holds it up; once the largest character in
-view has stayed in place for ``TEACH_HOLD_S`` (and ``TEACH_HOLD_FRAMES`` frames) its 28x28 patch,
+view has stayed in place for ``config.TEACH_HOLD_S`` (and ``TEACH_HOLD_FRAMES`` frames) its 28x28 patch,
 the exact input the model read, is taken with the *asked* label, whatever the model read: a
 misread is exactly what the personal model should learn. The card must then be lowered before
 the next character is taken, so one card is never taken twice.
@@ -20,14 +20,6 @@ import numpy as np
 
 from vision import config
 from vision.types import Box, Detection
-
-TEACH_PER_CLASS = 3  # samples asked for per character: 33 in all, about two minutes of holding up cards
-TEACH_HOLD_S = 0.8  # a card must stay still this long to be taken: longer than PIN entry, a sample must be sharp
-TEACH_HOLD_FRAMES = 4
-TEACH_STILL_IOU = 0.5  # the held card's box must overlap its previous frame's this much to count as still
-TEACH_GONE_S = 0.3  # no card for this long before the next one can be taken
-TEACH_GONE_FRAMES = 2
-TEACH_CONFIRM_S = 1.5  # "got it" stays on screen this long
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,7 @@ class TeachView:
 class Teacher:
     """Asks for every class ``per_class`` times in a shuffled order and takes held cards."""
 
-    def __init__(self, per_class: int = TEACH_PER_CLASS, seed: int | None = None) -> None:
+    def __init__(self, per_class: int = config.TEACH_PER_CLASS, seed: int | None = None) -> None:
         if per_class < 1:
             raise ValueError("per_class must be at least 1")
         order = list(config.CLASSES) * per_class
@@ -69,7 +61,7 @@ class Teacher:
         self._frames = 0
         self._box: Box | None = None
         self._gone_since: float | None = None
-        self._gone_frames = TEACH_GONE_FRAMES
+        self._gone_frames = config.TEACH_GONE_FRAMES
         self._needs_gone = False  # the last taken card is still up
         self._confirm, self._confirm_until = "", -1.0
         self._now = 0.0
@@ -91,10 +83,10 @@ class Teacher:
         self._gone_since, self._gone_frames = None, 0
         if self._needs_gone:
             return None
-        if self._box is None or card.box.iou(self._box) < TEACH_STILL_IOU:
+        if self._box is None or card.box.iou(self._box) < config.TEACH_STILL_IOU:
             self._since, self._frames = now, 0  # moved: start again
         self._box, self._frames = card.box, self._frames + 1
-        if self._frames < TEACH_HOLD_FRAMES or now - self._since < TEACH_HOLD_S:
+        if self._frames < config.TEACH_HOLD_FRAMES or now - self._since < config.TEACH_HOLD_S:
             return None
         return self._take(card.box, patches[i], now)
 
@@ -103,8 +95,8 @@ class Teacher:
         total = len(self._order)
         progress = None
         if self._box is not None and not self._needs_gone and self._since is not None and self.asked is not None:
-            by_time = (self._now - self._since) / TEACH_HOLD_S
-            progress = max(0.0, min(1.0, by_time, self._frames / TEACH_HOLD_FRAMES))
+            by_time = (self._now - self._since) / config.TEACH_HOLD_S
+            progress = max(0.0, min(1.0, by_time, self._frames / config.TEACH_HOLD_FRAMES))
         return TeachView(
             self.asked, self._taken, total, progress, self._box if progress is not None else None, self._message()
         )
@@ -115,7 +107,7 @@ class Teacher:
         self._needs_gone, self._box, self._since = True, None, None
         self._confirm, self._confirm_until = (
             f"got {sample.label} ({self._taken}/{len(self._order)})",
-            now + TEACH_CONFIRM_S,
+            now + config.TEACH_CONFIRM_S,
         )
         return sample
 
@@ -124,7 +116,7 @@ class Teacher:
         if self._gone_since is None:
             self._gone_since = now
         self._gone_frames += 1
-        if now - self._gone_since >= TEACH_GONE_S and self._gone_frames >= TEACH_GONE_FRAMES:
+        if now - self._gone_since >= config.TEACH_GONE_S and self._gone_frames >= config.TEACH_GONE_FRAMES:
             self._needs_gone = False
 
     def _message(self) -> str:

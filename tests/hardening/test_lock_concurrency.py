@@ -84,7 +84,7 @@ def test_pin_set_with_the_cli_counts_in_a_running_app_at_its_next_check(path: Pa
     locker = PinEntry(running, wall_clock=lambda: T0)
     _set_pin_cli(path, NEW)
     assert locker.update([], [], 0.0) == []
-    assert locker.pin_len == len(NEW)  # the entry screen knows the new length at once
+    assert locker.pin_length == len(NEW)  # the entry screen knows the new length at once
     assert running.check(PIN, T0) is Verdict.DENIED  # the old PIN no longer opens...
     assert Lock.load(path).check(NEW, T0) is Verdict.GRANTED  # ...and its write kept the new hash
     assert running.check(NEW, T0) is Verdict.GRANTED

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"  # css and js
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"  # the pages, on one base.html
-MAX_BODY_BYTES = 10 * 1024 * 1024
 PAGES = {"/": "index.html", "/photo": "photo.html", "/draw": "draw.html", "/live": "live.html", "/lock": "lock.html"}
 LIVE_ACTIONS = {a.value: a for a in (Action.RESET, Action.BACKSPACE, Action.SUBMIT, Action.TOGGLE_MODE)}
 LOOPBACK_HOSTS = ["localhost", "127.0.0.1"]
@@ -55,7 +54,7 @@ _EMPTY = FrameResult(index=0, detections=(), lines=(), polarity=str(Polarity.DAR
 _HTTP_ERRORS = {
     404: "not found",
     405: "method not allowed",
-    413: f"request body over {MAX_BODY_BYTES // 2**20} MB",
+    413: f"request body over {config.WEB_MAX_BODY_BYTES // 2**20} MB",
 }
 
 
@@ -114,7 +113,7 @@ def create_app(
     lock_path = Path(config_path) if config_path is not None else default_config_path()
     Lock.load(lock_path)
     app = Flask(__name__, static_folder=str(static_dir), static_url_path="/static", template_folder=str(template_dir))
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = config.WEB_MAX_BODY_BYTES
     app.config["TRUSTED_HOSTS"] = trusted_hosts
     app.json.compact = True
     app.extensions["digit_locker"] = WebState(
@@ -123,7 +122,7 @@ def create_app(
         hold_s,
         EntryMode(mode),
         max_pixels,
-        secrets.token_urlsafe(32),
+        secrets.token_urlsafe(config.WEB_CSRF_TOKEN_BYTES),
         clients or Clients(),
     )
     for rule, page in PAGES.items():

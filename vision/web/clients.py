@@ -19,11 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from vision import config
 from vision.session import LiveSession
-
-MAX_SESSIONS = 32
-IDLE_S = 600.0  # 10 minutes without a frame or an action
-ACTION_WAIT_S = 5.0  # a key press waits for the frame in flight (a frame is dropped, never waits)
 
 
 class UnknownSession(KeyError):
@@ -60,10 +57,10 @@ class Clients:
 
     def __init__(
         self,
-        max_sessions: int = MAX_SESSIONS,
-        idle_s: float = IDLE_S,
+        max_sessions: int = config.WEB_MAX_SESSIONS,
+        idle_s: float = config.WEB_IDLE_S,
         clock: Callable[[], float] = time.monotonic,
-        action_wait_s: float = ACTION_WAIT_S,
+        action_wait_s: float = config.WEB_ACTION_WAIT_S,
     ) -> None:
         self.max_sessions, self.idle_s, self._clock = max_sessions, idle_s, clock
         self.action_wait_s = action_wait_s
@@ -77,7 +74,7 @@ class Clients:
 
     def add(self, live: LiveSession) -> str:
         """Register a new session and return its id (unguessable: it is the session's only key)."""
-        sid = secrets.token_urlsafe(16)
+        sid = secrets.token_urlsafe(config.WEB_SESSION_ID_BYTES)
         with self._lock:
             now = self._clock()
             self._expire(now)
