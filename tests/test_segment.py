@@ -242,3 +242,17 @@ def test_component_stats_equal_opencv_on_ink_masks_of_generated_scenes(rng):
         scene = render_condition(name, [hershey_glyph(c, rng, 64) for c in "25804"], list("25804"), rng)
         masks.append(segment(scene.frame).make_mask())
     assert all(_assert_stats_match_opencv(m, f"scene {i}") > 0 for i, m in enumerate(masks))
+
+
+def test_marks_off_the_card_on_a_dark_desk_are_not_read(classifier, mnist):
+    """A card on a dark desk: the rims of its edges and the grain around it lie on something far
+    darker than the paper, and read as a row of 1s ("11111437909"); off the page, they go."""
+    from vision.pipeline import read_frame
+    from vision.synth.conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng(12)  # a card on dark wood, grain along its edges
+    idx = rng.choice(len(x), size=5, replace=False)
+    scene = render_condition("desk", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    result = read_frame(scene.frame, classifier)
+    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "37909"

@@ -224,9 +224,14 @@ ROW_MAX_SLOPE = 0.35  # ...at most this steep: the local bend of a row between n
 CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all
-BRACKET_TALL = 1.2  # x char height: a bracket spans the digits it encloses; a 1 is about as tall as they are
+BRACKET_TALL = 1.05  # x char height: a bracket spans the digits it encloses; a 1 is about as tall as they are
 BRACKET_ELONGATION = 3.3  # long over short axis of a bracket's one thin stroke...
 BRACKET_BOW = 0.12  # ...and its bend, sagitta over length (under 1% of MNIST 1s and 7s reach both)
+SLASH_TILT_DEG = 38.0  # a 1 leaning further right is a slash ("/"), when the rest agrees (2% of MNIST 1s lean so far)
+SLASH_ELONGATION = 6.0  # ...one thin stroke, long over short axis...
+SLASH_BOW = 0.06  # ...and straight, sagitta over length
+SLASH_SAME_WRITER_DEG = 12.0  # another 1 in view leaning within this of it: the writer slants every 1
+SLASH_NEIGHBOUR_REACH = 3.0  # x char height: a slash has characters both sides within this on its line
 BRACKET_LOOKALIKES = "17"  # what the model reads a bracket as
 
 # --- Printed structure (vision/structure.py): rules, grids, box borders, table lines ---------
@@ -254,6 +259,7 @@ TEXTURE_BAND = 0.3  # x the candidate's height: the strips around it, one of whi
 TEXTURE_RING_INK = 0.1  # ...ink covering more of a strip: that side is crowded
 TEXTURE_SIDES = 2  # crowded on this many of the 4 sides: a mark of a texture (wood grain), not writing
 DESK_SHARE = 0.6  # ...and lying on something darker than this share of the paper: not the page
+OFF_PAGE_SHARE = 0.4  # a candidate on something this much darker than the paper is off the page, crowded or not
 PAPER_PERCENTILE = 90  # the paper's level in a frame: this percentile of its ink image
 STRUCTURE_HEIGHT_DROP = 0.8  # characters this much shorter once structure is out: look again at their height
 CELL_EDGE_MIN = 0.6  # x char height: a straight run across the rules this long may be a box's side edge

@@ -277,7 +277,7 @@ def segment(
     t2 = time.perf_counter()
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
     paper = functools.cache(lambda: _paper_level(ink))  # only frames with a crowded mark pay for it
-    kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _in_texture(ink, comps, g, paper)]
+    kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
     crops = _crops(groups, comps, contrast, angle, height, scale)
@@ -637,16 +637,22 @@ def _paper_level(ink: np.ndarray) -> float:
     return float(np.percentile(small, config.PAPER_PERCENTILE))
 
 
-def _in_texture(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[[], float]) -> bool:
-    """Whether a candidate is one mark of a texture (wood grain, carpet) around the page rather
-    than writing: writing stands on paper with at most its neighbours in the row beside it; a
-    texture's marks are crowded by more marks on most sides, on something darker than the paper.
-    Judged by how much of each strip above, below, left and right of the box is ink of any
-    component, and by what those strips lie on."""
+def _off_page(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[[], float]) -> bool:
+    """Whether a candidate lies off the page rather than on it: surrounded by something far
+    darker than the paper (OFF_PAGE_SHARE: a desk, the shadow beyond a card's edge, whose rim
+    reads as a 1), or one mark of a texture (wood grain, carpet), crowded by more marks on most
+    sides on something darker than the paper (DESK_SHARE); writing stands on paper with at most
+    its neighbours in the row beside it. Judged by what the strips above, below, left and right
+    of the box lie on, and how much of each is ink of any component."""
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
     band = max(config.EDGE_BAND_MIN_PX, round(config.TEXTURE_BAND * (y1 - y0)))
     labels = comps.labels
     H, W = labels.shape
+    ox, oy = max(0, x0 - band), max(0, y0 - band)
+    ring = np.full((min(H, y1 + band) - oy, min(W, x1 + band) - ox), 255, np.uint8)
+    ring[y0 - oy : y1 - oy, x0 - ox : x1 - ox] = 0
+    if _grey_median(ink[oy : oy + ring.shape[0], ox : ox + ring.shape[1]], ring) < config.OFF_PAGE_SHARE * paper():
+        return True
     if x0 < band or y0 < band or x1 + band > W or y1 + band > H:
         return False
     sides = (
