@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from vision import config
-from vision.marks import is_bracket, stroke_shape
+from vision.marks import is_bracket, is_slash, stroke_shape
 from vision.preprocess import to_mnist
 
 
@@ -66,3 +66,38 @@ def test_brackets_in_a_written_expression_are_not_read(classifier, rng):
         x += 80
     result = read_frame(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), classifier)
     assert "".join(result.lines).replace(" ", "") == "422"
+
+
+def test_few_mnist_ones_lean_like_a_slash(mnist):
+    (_, _), (x_test, y_test) = mnist
+    assert np.mean([is_slash(d) for d in x_test[y_test == 1]]) < 0.03
+
+
+def _row(strokes: str, rng) -> np.ndarray:
+    """A row of glyphs on paper: digits drawn by Hershey, "/" a straight stroke 45 degrees off
+    vertical, "l" a 1 written as a stroke leaning just as far."""
+    from vision.synth.glyphs import hershey_glyph
+
+    frame = np.full((200, 120 + 90 * len(strokes)), 235, np.uint8)
+    for k, ch in enumerate(strokes):
+        x = 60 + 90 * k
+        if ch in "/l":
+            cv2.line(frame, (x + 62, 66), (x, 134), 40, 5)
+            continue
+        g = cv2.resize(hershey_glyph(ch, rng, 64), (50, 72))
+        region = frame[64:136, x : x + 50]
+        region[...] = cv2.subtract(region, (g.astype(np.float32) * 0.8).astype(np.uint8))
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+
+
+def test_a_slash_between_two_numbers_is_no_1_but_a_writer_s_slanted_1s_are(classifier, rng):
+    """``4/2``: the slash between the 4 and the 2 is a mark. The same stroke alone on a card is
+    a 1 (nothing to divide), and beside another 1 leaning as far it is this writer's 1."""
+    from vision.pipeline import read_frame
+
+    def read(text: str) -> str:
+        return "".join(d.char for d in read_frame(_row(text, rng), classifier).detections)
+
+    assert read("4/2") == "42"
+    assert read("l") == "1"
+    assert read("4ll2") == "4112"

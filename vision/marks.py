@@ -2,8 +2,12 @@
 
 A handwritten bracket is a thin bent stroke; fitted into 20x20 like MNIST it looks like a bent 1
 or a hooked 7, and the model reads ``4x(2+2)`` as ``4 12 2``. What gives it away is its size
-beside the text: a bracket spans the digits it encloses, so it stands taller than them, while
-a 1 is about as tall as its neighbours. Fewer than 1% of MNIST 1s and 7s are as thin and bent.
+beside the text: a bracket spans the digits it encloses, so it stands at least as tall as them.
+Fewer than 1% of MNIST 1s and 7s are as thin and bent.
+
+A slash is a straight thin stroke leaning 40 to 60 degrees; a 1 leans that far in 2% of MNIST's
+writers. So a slash is told by its context too (see ``vision.pipeline``): it stands between two
+characters of its line, and no other 1 in view leans as far.
 """
 
 from __future__ import annotations
@@ -67,3 +71,11 @@ def is_bracket(patch: np.ndarray, height_ratio: float) -> bool:
         return False
     shape = stroke_shape(patch)
     return shape.elongation >= config.BRACKET_ELONGATION and shape.bow >= config.BRACKET_BOW
+
+
+def is_slash(patch: np.ndarray) -> bool:
+    """Whether a crop read as a 1 has a slash's shape: one straight thin stroke leaning
+    SLASH_TILT_DEG or more to the right."""
+    shape = stroke_shape(patch)
+    steep = shape.tilt_deg <= -config.SLASH_TILT_DEG
+    return steep and shape.elongation >= config.SLASH_ELONGATION and shape.bow < config.SLASH_BOW

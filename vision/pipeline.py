@@ -13,7 +13,7 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between
-from vision.marks import is_bracket
+from vision.marks import is_bracket, is_slash, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -139,13 +139,31 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
 
 
 def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
-    """Crops read as a 1 or a 7 that are brackets: tall thin bent strokes (see vision.marks)."""
+    """Crops read as a 1 or a 7 that are brackets or slashes (see vision.marks): tall thin bent
+    strokes, and 1s leaning like a slash between two characters of their row, unless another 1
+    in view leans as far (a writer who slants every 1)."""
     height = max(seg.char_height, 1e-6)
-    return [
+    marks = [
         i
         for i, box in enumerate(seg.boxes)
         if config.CLASSES[best[i]] in config.BRACKET_LOOKALIKES and is_bracket(seg.patches[i], box.h / height)
     ]
+    ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
+    tilts = {i: stroke_shape(seg.patches[i]).tilt_deg for i in ones}
+    for i in ones:
+        if not is_slash(seg.patches[i]) or not _between(seg.boxes, i, height):
+            continue
+        if not any(abs(tilts[j] - tilts[i]) <= config.SLASH_SAME_WRITER_DEG for j in ones if j != i):
+            marks.append(i)
+    return marks
+
+
+def _between(boxes, i: int, height: float) -> bool:
+    """Whether box ``i`` has a neighbour on its text line both left and right of it."""
+    cx, cy = boxes[i].center
+    near = [b.center for k, b in enumerate(boxes) if k != i and abs(b.center[1] - cy) < 0.5 * height]
+    reach = config.SLASH_NEIGHBOUR_REACH * height
+    return any(cx - reach < x < cx for x, _ in near) and any(cx < x < cx + reach for x, _ in near)
 
 
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str], list[int]]:
