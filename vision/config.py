@@ -117,6 +117,28 @@ DEBUG_TILE_PX = 84  # 28x28 patches upscaled 3x in the debug view
 DEBUG_SEPARATOR_PX = 4  # gap between the mask and the patch grid
 OVERLAY_MIN_FIT_SCALE = 0.3  # smallest scale a long line may shrink to so it fits the width
 OVERLAY_PANEL_ALPHA = 0.8  # the help panel hides more of the video: it is read, not glanced at
+OVERLAY_TEXT_ASPECT = 3 / 4  # text scales with the height of a 4:3 frame at most: lines must fit a wide frame too
+OVERLAY_THICKNESS_PER_SCALE = 1.7  # stroke px per unit of Hershey scale: 1 px up to about 700 px high, then 2
+OVERLAY_MIN_PAD_PX = 2  # padding around text at least, however small the text
+OVERLAY_COLOR_MID_AT = 0.5  # confidence drawn in COLOR_MID_CONF: below it fades to red, above to green
+OVERLAY_FIT_STEP = 0.02  # a line shrinking to fit loses at least this much scale per try (glyph widths are quantised)
+MASK_SLOT_CHAR = "_"  # the HUD's mark for a PIN character still to type (MASK_CHAR for a typed one)
+CANDIDATE_GROW = 3  # x line thickness: the accepted character's frame sits outside its detection box, both visible
+CANDIDATE_THICKNESS = 2  # x line thickness: that frame is bolder than a detection box
+PROGRESS_BAR_MIN_PX = 4  # the acceptance progress bar is at least this tall...
+PROGRESS_BAR_LINE_DIV = 3  # ...or a third of a text line
+PROGRESS_BAR_MIN_LINES = 2  # ...and at least this many line heights wide, under a narrow "1" too
+DEBUG_MIN_HEIGHT_PX = 16  # a smaller debug view could not hold one patch and its label
+DEBUG_SEPARATOR_GREY = 64  # the gap between mask and patches: neither ink (255) nor background (0)
+DEBUG_TILE_SHARE = 3 / 4  # a patch tile is at most this share of a short debug view's height, the rest its label
+DEBUG_LABEL_TILE_PX = 120  # tile side whose label is drawn at Hershey scale 1: labels scale with tiles...
+DEBUG_MIN_LABEL_SCALE = 0.3  # ...down to this, still readable
+DEBUG_GRID_GREY = 32  # the patch grid's background: darker than the separator, lighter than a patch's black
+DEBUG_TILE_BORDER = (90, 90, 90)  # grey frame around each patch tile, so black patches keep their edges
+# lru_cache sizes of the overlay's font helpers: every entry is small, misses cost a getTextSize.
+OVERLAY_METRICS_CACHE = 64  # font metrics per (scale, thickness): one per frame size and shrink step met
+OVERLAY_COLOR_CACHE = 128  # colours per confidence rounded to hundredths: all 101 fit
+OVERLAY_WIDTH_CACHE = 4096  # text widths: the HUD's strings and "7 0.98"-style labels repeat frame after frame
 
 # Snapshots (vision/snapshots.py): they show the card and the typed characters, kept like the PIN.
 SNAPSHOT_DIR_MODE = 0o700  # the folder: owner only
