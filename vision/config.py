@@ -384,6 +384,7 @@ FAILURE_ROI_COLOR = (255, 128, 0)  # BGR: the label's ROI boxes
 
 # --- Web app (vision/web, recognize_live.py --web) -----------------------------------------
 WEB_HOST = "127.0.0.1"  # --host default: loopback only, the browser allows the webcam there without HTTPS
+LOOPBACK_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # --host values that serve this machine only
 WEB_PORT = 8000  # --port default
 WEB_MAX_BODY_BYTES = 10 * 1024 * 1024  # a request body (photo upload) larger than this is refused (413)
 WEB_MAX_SESSIONS = 32  # live sessions kept at once; the longest idle one makes room for a new one
