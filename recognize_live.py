@@ -275,7 +275,7 @@ def run_web(args: argparse.Namespace) -> int:
         server = make_server(args.host, args.port, app, threaded=True, fd=listener.fileno())
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Digit Locker web app at http://{host}:{server.port}/ (Ctrl-C stops it)", flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if args.host not in config.LOOPBACK_HOSTS:
         print("note: the browser allows the webcam only over HTTPS or on localhost", file=sys.stderr)
     try:
         server.serve_forever()

@@ -117,6 +117,28 @@ DEBUG_TILE_PX = 84  # 28x28 patches upscaled 3x in the debug view
 DEBUG_SEPARATOR_PX = 4  # gap between the mask and the patch grid
 OVERLAY_MIN_FIT_SCALE = 0.3  # smallest scale a long line may shrink to so it fits the width
 OVERLAY_PANEL_ALPHA = 0.8  # the help panel hides more of the video: it is read, not glanced at
+OVERLAY_TEXT_ASPECT = 3 / 4  # text scales with the height of a 4:3 frame at most: lines must fit a wide frame too
+OVERLAY_THICKNESS_PER_SCALE = 1.7  # stroke px per unit of Hershey scale: 1 px up to about 700 px high, then 2
+OVERLAY_MIN_PAD_PX = 2  # padding around text at least, however small the text
+OVERLAY_COLOR_MID_AT = 0.5  # confidence drawn in COLOR_MID_CONF: below it fades to red, above to green
+OVERLAY_FIT_STEP = 0.02  # a line shrinking to fit loses at least this much scale per try (glyph widths are quantised)
+MASK_SLOT_CHAR = "_"  # the HUD's mark for a PIN character still to type (MASK_CHAR for a typed one)
+CANDIDATE_GROW = 3  # x line thickness: the accepted character's frame sits outside its detection box, both visible
+CANDIDATE_THICKNESS = 2  # x line thickness: that frame is bolder than a detection box
+PROGRESS_BAR_MIN_PX = 4  # the acceptance progress bar is at least this tall...
+PROGRESS_BAR_LINE_DIV = 3  # ...or a third of a text line
+PROGRESS_BAR_MIN_LINES = 2  # ...and at least this many line heights wide, under a narrow "1" too
+DEBUG_MIN_HEIGHT_PX = 16  # a smaller debug view could not hold one patch and its label
+DEBUG_SEPARATOR_GREY = 64  # the gap between mask and patches: neither ink (255) nor background (0)
+DEBUG_TILE_SHARE = 3 / 4  # a patch tile is at most this share of a short debug view's height, the rest its label
+DEBUG_LABEL_TILE_PX = 120  # tile side whose label is drawn at Hershey scale 1: labels scale with tiles...
+DEBUG_MIN_LABEL_SCALE = 0.3  # ...down to this, still readable
+DEBUG_GRID_GREY = 32  # the patch grid's background: darker than the separator, lighter than a patch's black
+DEBUG_TILE_BORDER = (90, 90, 90)  # grey frame around each patch tile, so black patches keep their edges
+# lru_cache sizes of the overlay's font helpers: every entry is small, misses cost a getTextSize.
+OVERLAY_METRICS_CACHE = 64  # font metrics per (scale, thickness): one per frame size and shrink step met
+OVERLAY_COLOR_CACHE = 128  # colours per confidence rounded to hundredths: all 101 fit
+OVERLAY_WIDTH_CACHE = 4096  # text widths: the HUD's strings and "7 0.98"-style labels repeat frame after frame
 
 # Snapshots (vision/snapshots.py): they show the card and the typed characters, kept like the PIN.
 SNAPSHOT_DIR_MODE = 0o700  # the folder: owner only
@@ -187,6 +209,11 @@ INK_STRONG = 0.18  # relative contrast (ink darkness / local background) that su
 INK_WEAK = 0.09  # weaker pixels count only when connected to strong ones (hysteresis: faint pencil)
 INK_NOISE_FACTOR = 6.0  # ...and both stay this many robust noise levels above the paper texture
 INK_STRONG_MAX = 0.3  # cap of the texture-raised threshold: clearly visible ink is ink
+INK_WEAK_SHARE = 0.5  # the weak threshold is also at least this share of the strong one, as texture raised it
+INK_BLUR_PX = 3  # Gaussian kernel on the contrast map, px: sensor noise would break faint strokes apart
+INK_NOISE_STRIDE = 8  # px: the paper texture is measured on every 8th pixel each way (64x fewer, same median)
+INK_PEAK_PERCENTILE = 90  # a crop's ink is scaled so this percentile saturates, like MNIST's stroke cores
+MIN_KERNEL_PX = 3  # smallest odd morphology kernel: a 1 px kernel changes nothing
 POLARITY_BRIGHT = 150  # median grey at or above: paper or whiteboard, dark ink
 POLARITY_DARK = 105  # median grey at or below: black or green board, light ink
 POLARITY_PROBE_WIDTH = 320  # in between, thin strokes decide, looked for on a frame this wide
@@ -200,10 +227,18 @@ COLOUR_INK_GAIN = 1.6  # ink this much further from the paper in the darkest col
 COLOUR_INK_SHARE = 0.01  # the darkest share of a thumbnail's pixels taken for its ink
 MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks below)
 MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
+SPECK_SHARE = 0.4  # x the smallest character height: components shorter on their long side are specks,
+SPECK_MIN_PX = 3  # ...as are those under this many px; dropped before any sizing (longer parts wait for merging)
+CHAR_HEIGHT_PERCENTILE = 90  # the character height is the median of components near this percentile of
+CHAR_HEIGHT_SHARE = 0.5  # ...heights, at least this share of it tall (specks and parts left out)
 LINE_ASPECT = 5.0  # longer/shorter side above this, and long: a ruled or printed line
 LINE_MIN_LENGTH = 2.0  # ...where "long" is this many median character heights
 LINE_FILL = 0.05  # ink filling less of its box: a thin line at a slant, left out of size and angle estimates
 BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
+BLOB_MIN_SHORT = 0.5  # ...where "thicker" is a shorter side of at least this x char height
+SKIN_NON_INK = 0.3  # share of a box that is not ink, at least (ink covers at most 70%): the quick test of
+# _on_skin needs the box's mean saturation at this x SKIN_SHARE x SKIN_MIN_SATURATION (the Skin block below)
+STROKE_RIM_PX = 5  # px: the anti-aliased rim dilated around strokes, left out of a box's "inside"
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
 SPARSE_FILL = 0.12  # ...as does ink filling less than this of its box (a sparse L or frame)
 SPARSE_SIZE = 3.0  # ...when it is this many times the median component height
@@ -211,6 +246,7 @@ LINE_ELONGATION = 20.0  # ...or long for its thickness (box diagonal / (area / d
 # slanted edge is 30 and more, a 1 about 10, a 7 or a 0 under 9
 MERGE_GAP = 0.35  # fragments this close (x median height) that overlap across rows merge
 MERGE_MAX_HEIGHT = 1.25  # ...unless the merged box grows taller than this x median height
+MERGE_OVERLAP = 0.4  # ...and "overlap" is along the text, by this share of the narrower fragment
 MAX_CHAR_TALL = 2.2  # x char height: taller is a shadow edge or a finger (a 7 with a long descender is 2.1)
 MAX_ASPECT_WIDE = 2.3  # a character wider than this x its height is rejected (dash, scribble, line)
 ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of the row's line
@@ -354,6 +390,7 @@ FAILURE_ROI_COLOR = (255, 128, 0)  # BGR: the label's ROI boxes
 
 # --- Web app (vision/web, recognize_live.py --web) -----------------------------------------
 WEB_HOST = "127.0.0.1"  # --host default: loopback only, the browser allows the webcam there without HTTPS
+LOOPBACK_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # --host values that serve this machine only
 WEB_PORT = 8000  # --port default
 WEB_MAX_BODY_BYTES = 10 * 1024 * 1024  # a request body (photo upload) larger than this is refused (413)
 WEB_MAX_SESSIONS = 32  # live sessions kept at once; the longest idle one makes room for a new one

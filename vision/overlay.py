@@ -97,16 +97,20 @@ class _Style:
 def _style(shape: tuple[int, ...]) -> _Style:
     """Scale text with the frame: the short side relative to 480 px, floored for small frames."""
     h, w = shape[:2]
-    ref = min(h, w * 3 / 4)  # a wide frame should not get text too long for its width
+    ref = min(h, w * config.OVERLAY_TEXT_ASPECT)  # a wide frame should not get text too long for its width
     scale = max(config.OVERLAY_MIN_FONT_SCALE, config.OVERLAY_FONT_SCALE * ref / config.OVERLAY_REF_HEIGHT)
-    return _metrics(scale, max(1, round(scale * 1.7)))
+    return _metrics(scale, _thickness(scale))
 
 
-@functools.lru_cache(maxsize=64)
+def _thickness(scale: float) -> int:
+    return max(1, round(scale * config.OVERLAY_THICKNESS_PER_SCALE))
+
+
+@functools.lru_cache(maxsize=config.OVERLAY_METRICS_CACHE)
 def _metrics(scale: float, thickness: int) -> _Style:
     """Line box of a Hershey font: ascent from "Ag", descent from the baseline, plus padding."""
     (_, text_h), base = cv2.getTextSize("Ag", FONT, scale, thickness)
-    pad = max(2, round(text_h * config.OVERLAY_PAD_FRAC))
+    pad = max(config.OVERLAY_MIN_PAD_PX, round(text_h * config.OVERLAY_PAD_FRAC))
     return _Style(scale, thickness, text_h + base + 2 * pad, pad, text_h)
 
 
@@ -116,12 +120,13 @@ def confidence_color(conf: float) -> tuple[int, int, int]:
     return _color_at(round(t, 2))  # a hundredth is finer than the eye (and the label) can tell
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=config.OVERLAY_COLOR_CACHE)
 def _color_at(t: float) -> tuple[int, int, int]:
+    mid = config.OVERLAY_COLOR_MID_AT
     lo, hi, u = (
-        (config.COLOR_LOW_CONF, config.COLOR_MID_CONF, t * 2.0)
-        if t < 0.5
-        else (config.COLOR_MID_CONF, config.COLOR_HIGH_CONF, (t - 0.5) * 2.0)
+        (config.COLOR_LOW_CONF, config.COLOR_MID_CONF, t / mid)
+        if t < mid
+        else (config.COLOR_MID_CONF, config.COLOR_HIGH_CONF, (t - mid) / (1.0 - mid))
     )
     return tuple(round(a + (b - a) * u) for a, b in zip(lo, hi, strict=True))  # type: ignore[return-value]
 
@@ -129,7 +134,7 @@ def _color_at(t: float) -> tuple[int, int, int]:
 def masked_buffer(buffer_len: int, pin_length: int | None) -> str:
     """ "* * _ _": one "*" per entered character, "_" per missing one (one cursor if length unknown)."""
     missing = 1 if pin_length is None else max(0, pin_length - buffer_len)
-    return " ".join("*" * buffer_len + "_" * missing)
+    return " ".join(config.MASK_CHAR * buffer_len + config.MASK_SLOT_CHAR * missing)
 
 
 def banner(hud: Hud) -> tuple[str, tuple[int, int, int]]:
@@ -176,19 +181,19 @@ def _draw_detection(out: np.ndarray, det: Detection, st: _Style) -> None:
 
 def _draw_candidate(out: np.ndarray, box: Box, progress: float | None, st: _Style) -> None:
     """Highlight the character being accepted and show a progress bar just below its box."""
-    grow = st.thickness * 3  # outside the detection's own box so both stay visible
+    grow = st.thickness * config.CANDIDATE_GROW  # outside the detection's own box so both stay visible
     cv2.rectangle(
         out,
         (box.x - grow, box.y - grow),
         (box.x2 - 1 + grow, box.y2 - 1 + grow),
         config.COLOR_CANDIDATE,
-        st.thickness * 2,
+        st.thickness * config.CANDIDATE_THICKNESS,
     )
     if progress is None:
         return
     h, w = out.shape[:2]
-    bar_h = max(4, st.line_h // 3)
-    bar_w = max(box.w + 2 * grow, st.line_h * 2)
+    bar_h = max(config.PROGRESS_BAR_MIN_PX, st.line_h // config.PROGRESS_BAR_LINE_DIV)
+    bar_w = max(box.w + 2 * grow, st.line_h * config.PROGRESS_BAR_MIN_LINES)
     x0 = min(max(0, box.x - grow), max(0, w - bar_w))
     y0 = min(box.y2 + grow + st.pad, h - bar_h)
     filled = round(bar_w * min(1.0, max(0.0, progress)))
@@ -261,7 +266,7 @@ def _text_on_bar(
     _put(out, text, (x + st.pad, y), color, st)
 
 
-@functools.lru_cache(maxsize=4096)  # the HUD's strings and "7 0.98"-style labels repeat frame after frame
+@functools.lru_cache(maxsize=config.OVERLAY_WIDTH_CACHE)
 def _width(text: str, scale: float, thickness: int) -> int:
     return cv2.getTextSize(text, FONT, scale, thickness)[0][0]
 
@@ -288,8 +293,8 @@ def _put(
         room = right - x
         # Glyph sizes are quantised, so shrink in steps until the rendered width really fits.
         while tw > room and scale > config.OVERLAY_MIN_FIT_SCALE:
-            scale = max(config.OVERLAY_MIN_FIT_SCALE, min(scale * room / tw, scale - 0.02))
-            thickness = max(1, round(scale * 1.7))
+            scale = max(config.OVERLAY_MIN_FIT_SCALE, min(scale * room / tw, scale - config.OVERLAY_FIT_STEP))
+            thickness = _thickness(scale)
             tw = _width(text, scale, thickness)
         if align_right:
             x = max(x, right - tw)
@@ -310,11 +315,11 @@ def debug_view(mask: np.ndarray, patches: np.ndarray, labels: Sequence[str], hei
         raise ValueError(f"mask must be a non-empty HxW array, got shape {mask.shape}")
     if len(labels) != len(patches):
         raise ValueError(f"{len(patches)} patches but {len(labels)} labels")
-    height = max(16, int(height))
+    height = max(config.DEBUG_MIN_HEIGHT_PX, int(height))
     mh, mw = mask.shape
     mask_w = max(1, round(mw * height / mh))
     left = cv2.resize(_to_u8_mask(mask), (mask_w, height), interpolation=cv2.INTER_NEAREST)
-    gap = np.full((height, config.DEBUG_SEPARATOR_PX, 3), 64, np.uint8)
+    gap = np.full((height, config.DEBUG_SEPARATOR_PX, 3), config.DEBUG_SEPARATOR_GREY, np.uint8)
     return np.hstack([cv2.cvtColor(left, cv2.COLOR_GRAY2BGR), gap, _patch_grid(patches, labels, height)])
 
 
@@ -326,17 +331,17 @@ def _to_u8_mask(mask: np.ndarray) -> np.ndarray:
 
 def _patch_grid(patches: np.ndarray, labels: Sequence[str], height: int) -> np.ndarray:
     """Grid of upscaled patches, label strip under each, filling columns top to bottom."""
-    tile = min(config.DEBUG_TILE_PX, max(config.PATCH_SIZE // 2, height * 3 // 4))
-    st = _metrics(max(0.3, tile / 120), 1)
+    tile = min(config.DEBUG_TILE_PX, max(config.PATCH_SIZE // 2, int(height * config.DEBUG_TILE_SHARE)))
+    st = _metrics(max(config.DEBUG_MIN_LABEL_SCALE, tile / config.DEBUG_LABEL_TILE_PX), 1)
     cell_h = tile + st.line_h
     rows = max(1, height // cell_h)
     cols = max(1, math.ceil(len(patches) / rows))
-    grid = np.full((height, cols * tile, 3), 32, np.uint8)
+    grid = np.full((height, cols * tile, 3), config.DEBUG_GRID_GREY, np.uint8)
     for i, (patch, label) in enumerate(zip(patches, labels, strict=True)):
         x, y = (i // rows) * tile, (i % rows) * cell_h
         big = cv2.resize(np.asarray(patch, np.uint8), (tile, tile), interpolation=cv2.INTER_NEAREST)
         grid[y : y + tile, x : x + tile] = big[..., None]
-        cv2.rectangle(grid, (x, y), (x + tile - 1, y + tile - 1), (90, 90, 90), 1)
+        cv2.rectangle(grid, (x, y), (x + tile - 1, y + tile - 1), config.DEBUG_TILE_BORDER, 1)
         color = config.COLOR_REJECT_TEXT if label == config.REJECT_CHAR else config.COLOR_GRANTED
         _put(grid, label, (x + st.pad, y + tile), color, st)
     if not len(patches):

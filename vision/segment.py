@@ -196,12 +196,12 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Comps]:
     ``lut[labels]`` is the ink mask, built only when something needs it) and the components,
     labelled once for both.
     """
-    contrast = cv2.GaussianBlur(contrast, (3, 3), 0)  # sensor noise would break faint strokes apart
+    contrast = cv2.GaussianBlur(contrast, (config.INK_BLUR_PX, config.INK_BLUR_PX), 0)  # sensor noise breaks strokes
     noise = _robust_noise(contrast)
     # Texture raises the bar, but never above INK_STRONG_MAX: where large areas (a desk beside
     # the page) read as dark, the "noise" estimate is not noise and must not hide the ink.
     high = 255 * float(np.clip(config.INK_NOISE_FACTOR * noise, config.INK_STRONG, config.INK_STRONG_MAX))
-    _, weak = cv2.threshold(contrast, max(255 * config.INK_WEAK, 0.5 * high), 1, cv2.THRESH_BINARY)
+    _, weak = cv2.threshold(contrast, max(255 * config.INK_WEAK, config.INK_WEAK_SHARE * high), 1, cv2.THRESH_BINARY)
     n, labels = cv2.connectedComponents(weak, connectivity=8)
     stats, peak = component_stats(labels, n, weak, contrast)
     seeded = peak > high
@@ -213,7 +213,7 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Comps]:
 def _robust_noise(contrast: np.ndarray) -> float:
     """Paper texture level (as a share of full contrast): median plus scaled median absolute
     deviation of a sparse subsample of the uint8 contrast map."""
-    sample = contrast[::8, ::8].astype(np.float32).ravel() / 255.0
+    sample = contrast[:: config.INK_NOISE_STRIDE, :: config.INK_NOISE_STRIDE].astype(np.float32).ravel() / 255.0
     med = _median(sample)
     return 1.4826 * _median(np.abs(sample - med)) + med
 
@@ -228,7 +228,7 @@ def _median(values: np.ndarray) -> float:
 
 
 def _odd(x: float) -> int:
-    return max(3, int(x) // 2 * 2 + 1)
+    return max(config.MIN_KERNEL_PX, int(x) // 2 * 2 + 1)
 
 
 def _downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
@@ -400,7 +400,7 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
     character at any size: specks, huge ones, and those cut by the frame edge."""
     side, (fh, fw) = min(labels.shape), labels.shape
     x, y, w, h = (stats[1:, i] for i in range(4))
-    ok = valid & (np.maximum(h, w) >= max(3, config.MIN_CHAR_FRACTION * side * 0.4))
+    ok = valid & (np.maximum(h, w) >= max(config.SPECK_MIN_PX, config.MIN_CHAR_FRACTION * side * config.SPECK_SHARE))
     ok &= (h <= config.MAX_CHAR_FRACTION * fh) & (w <= config.MAX_CHAR_FRACTION * fw)
     # Cut by the frame edge: a finger, the paper's edge, or a character half out of view.
     ok &= (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
@@ -456,10 +456,10 @@ def _median_height(stats: np.ndarray, side: int) -> float:
     h = h[h >= config.MIN_CHAR_FRACTION * side]
     if len(h) == 0:
         return float(config.MIN_CHAR_FRACTION * side)
-    pos = 0.9 * (len(h) - 1)  # the 90th percentile, interpolated as np.percentile does
+    pos = config.CHAR_HEIGHT_PERCENTILE / 100 * (len(h) - 1)  # interpolated as np.percentile does
     lo = int(pos)
     p90 = h[lo] + (h[min(lo + 1, len(h) - 1)] - h[lo]) * (pos - lo)
-    return _median(h[h >= 0.5 * p90])
+    return _median(h[h >= config.CHAR_HEIGHT_SHARE * p90])
 
 
 def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float, float]:
@@ -510,7 +510,7 @@ def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: 
             if lo_x[b] > hi_x[a]:
                 break
             overlap = min(hi_x[a], hi_x[b]) - max(lo_x[a], lo_x[b])
-            if overlap < 0.4 * min(ext_x[a], ext_x[b]):
+            if overlap < config.MERGE_OVERLAP * min(ext_x[a], ext_x[b]):
                 continue
             gap = max(lo_y[a], lo_y[b]) - min(hi_y[a], hi_y[b])
             ra, rb = find(a), find(b)
@@ -544,7 +544,7 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
     if across > config.MAX_CHAR_TALL * height:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
-    return not (area / max(1.0, w * h) > config.BLOB_SOLIDITY and short_side > 0.5 * height)
+    return not (area / max(1.0, w * h) > config.BLOB_SOLIDITY and short_side > config.BLOB_MIN_SHORT * height)
 
 
 def _too_wide(along: float, across: float, height: float) -> bool:
@@ -574,7 +574,7 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
     # Skin needs SKIN_SHARE of the box's non-ink pixels at SKIN_MIN_SATURATION: with ink covering
     # at most 70% of a box, the box's mean saturation is then at least this (most crops stop here).
-    if cv2.mean(hsv)[1] < 0.3 * config.SKIN_SHARE * config.SKIN_MIN_SATURATION:
+    if cv2.mean(hsv)[1] < config.SKIN_NON_INK * config.SKIN_SHARE * config.SKIN_MIN_SATURATION:
         return False
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     skin = ((hue <= config.SKIN_HUE_MAX) | (hue >= 255 - config.SKIN_HUE_WRAP)) & (sat >= config.SKIN_MIN_SATURATION)
@@ -668,7 +668,7 @@ def _off_page(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[
     return _grey_median(around) < config.DESK_SHARE * paper()
 
 
-_RIM = np.ones((5, 5), np.uint8)  # the anti-aliased rim around strokes, left out of "inside"
+_RIM = np.ones((config.STROKE_RIM_PX, config.STROKE_RIM_PX), np.uint8)  # the anti-aliased rim, left out of "inside"
 
 
 def _grey_median(image: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -771,7 +771,7 @@ def _normalise_ink(contrast: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, i
     values = ink[ink > 0]  # zero contrast is not ink
     if len(values) == 0:
         return np.zeros(contrast.shape, np.uint8), 0
-    k = int(0.9 * (len(values) - 1))
+    k = int(config.INK_PEAK_PERCENTILE / 100 * (len(values) - 1))
     peak = int(np.partition(values, k)[k])  # the 90th percentile value
     return cv2.convertScaleAbs(ink, alpha=255.0 / max(peak, 1)), peak
 

@@ -47,7 +47,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"  # css and js
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"  # the pages, on one base.html
 PAGES = {"/": "index.html", "/photo": "photo.html", "/draw": "draw.html", "/live": "live.html", "/lock": "lock.html"}
 LIVE_ACTIONS = {a.value: a for a in (Action.RESET, Action.BACKSPACE, Action.SUBMIT, Action.TOGGLE_MODE)}
-LOOPBACK_HOSTS = ["localhost", "127.0.0.1"]
+# The loopback names a request's Host may carry (trusted_hosts): werkzeug's check reads the name
+# before the first ":", so a bracketed IPv6 host ("[::1]:8000") can never match and ::1 is left out.
+LOOPBACK_HOSTS = [h for h in config.LOOPBACK_HOSTS if ":" not in h]
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_ERROR = "missing or wrong CSRF token; reload the page"
 _EMPTY = FrameResult(index=0, detections=(), lines=(), polarity=str(Polarity.DARK))  # pin view without a frame
