@@ -55,7 +55,7 @@ from vision.samples import (
     private_parents,
     save_samples,
 )
-from vision.sources import SourceError, read_image
+from vision.sources import SourceError, load_image
 from vision.synth.clutter import clutter_patches
 from vision.synth.glyphs import synth_k
 from vision.synth.symbols import MARK_KINDS, mark_patches, operator_patches, structure_patches
@@ -488,7 +488,7 @@ def collect(args: argparse.Namespace) -> int:
     else:
         if not args.label:
             raise SampleError(f"--collect {source}: say what the photo shows with --label, e.g. --label 27K4")
-        results = [collect_image(read_image(source), args.label, Classifier(), source.name)]
+        results = [collect_image(load_image(source), args.label, Classifier(), source.name)]
     kept = [s for r in results for s in r.kept]
     for r in results:
         print(r.summary())
