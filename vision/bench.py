@@ -379,7 +379,7 @@ def format_photo_times(times: dict) -> str:
 def machine_info(model: Path, keras_model: Path, keras_version: str) -> dict:
     import importlib.metadata
 
-    from vision.data import sha256_file
+    from vision.training.datasets import sha256_file
 
     def version(dist: str) -> str | None:
         try:

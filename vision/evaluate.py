@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     p = _parser()
     args = p.parse_args(argv)
     from vision.classifier import Classifier, ModelError
-    from vision.data import DatasetError, load_mnist
+    from vision.training.datasets import DatasetError, load_mnist
 
     if args.folder is None and not args.synthetic:
         p.error("give a folder, --synthetic N, or both")
