@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class FitConfig:
         init: Path = config.MODEL_KERAS,
         replay: int = config.FT_REPLAY_DIGITS,
         epochs: int = config.FT_EPOCHS,
-        **fields,
+        **fields: Any,
     ) -> FitConfig:
         """The personal model's recipe: a few epochs from ``init`` on a replay of ``replay`` MNIST
         digits, stopping on the held-out samples' loss (accuracy on a few dozen is too coarse)."""
@@ -82,6 +83,12 @@ class FitConfig:
 
 @dataclass
 class TrainData:
+    """The arrays one fit and its evaluation read, uint8 (N, 28, 28) patches with their labels.
+
+    Digits are MNIST's split into train/validation/test; K and "not a character" are kept apart
+    because the fit oversamples K and weights the marks (see :func:`make_datasets`).
+    """
+
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
