@@ -23,7 +23,7 @@ REAL_PHOTOS = SHARED / "real_photos_dev"
 @pytest.fixture(scope="session")
 def mnist():
     """((x_train, y_train), (x_test, y_test)) from the first place that has it."""
-    from vision.data import DatasetError, load_mnist
+    from vision.training.datasets import DatasetError, load_mnist
 
     local = SHARED / "mnist.npz"
     try:
@@ -40,7 +40,7 @@ def mnist_path(mnist) -> Path | None:
 
 @pytest.fixture(scope="session")
 def letters():
-    from vision.data import load_letters
+    from vision.training.datasets import load_letters
 
     if not LETTERS.exists():
         pytest.skip(f"handwritten letters not found at {LETTERS}")

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from vision import config
-from vision.data import DatasetError, load_letters, load_mnist, split_k_holdout
 from vision.synth.glyphs import synth_k
 from vision.synth.symbols import (
     MARK_KINDS,
@@ -12,6 +11,7 @@ from vision.synth.symbols import (
     operator_patches,
     structure_patches,
 )
+from vision.training.datasets import DatasetError, load_letters, load_mnist, split_k_holdout
 
 
 def test_mnist_loads_with_the_keras_layout(mnist):

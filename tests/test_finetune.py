@@ -19,9 +19,9 @@ import pytest
 import train_model
 from vision import config
 from vision.classifier import Classifier, personal_model_path, resolve_model
-from vision.data import sha256_file
 from vision.samples import collect_image, save_samples
 from vision.synth.scene import render_scene
+from vision.training.datasets import sha256_file
 
 TURN_DEG = 40.0  # the owner's slant: the shipped model reads about 90% of such patches
 SCENES, HELD_OUT_SCENES, PER_SCENE = 32, 20, 10

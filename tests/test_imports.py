@@ -1,4 +1,5 @@
-"""The live app's LiteRT path never imports TensorFlow or Keras, and it reads what Keras reads."""
+"""Neither the live app's LiteRT path nor importing the training CLI loads TensorFlow or Keras;
+and LiteRT reads what Keras reads."""
 
 from __future__ import annotations
 
@@ -34,6 +35,17 @@ def test_live_app_modules_and_litert_classifier_do_not_import_tensorflow():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "", f"imported on the LiteRT path: {done.stdout.strip()}"
+
+
+def test_the_training_cli_imports_tensorflow_only_when_it_fits():
+    code = (
+        "import sys, train_model; print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", f"imported with train_model: {done.stdout.strip()}"
 
 
 def test_litert_and_keras_read_the_same_lines_on_real_photos(real_photos, classifier, keras_classifier):

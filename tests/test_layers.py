@@ -29,7 +29,7 @@ PURE = (  # image stages: arrays in, arrays out
 )
 STATE = ("vision.entry", "vision.teach", "vision.session")  # time-driven logic over the stages
 IO = ("vision.sources", "vision.snapshots", "vision.samples", "vision.lockstore")  # files and devices
-TRAINING = ("vision.data", "vision.augment", "vision.modeling", "train_model")
+TRAINING = ("vision.training", "train_model")
 SYNTH = ("vision.synth",)  # generated images: they may draw with the first pure stages, nothing more
 WEB = ("vision.web",)
 TOOLS = (  # web/bench is in WEB
@@ -138,10 +138,23 @@ def test_only_training_imports_tensorflow():
         (module, name, top_level)
         for module, path in _modules().items()
         for name, top_level in _imports(path)
-        if name.split(".")[0] in HEAVY and module not in TRAINING
+        if name.split(".")[0] in HEAVY and not any(_under(module, p) for p in TRAINING)
     }
     assert {(m, n) for m, n, top_level in heavy if top_level} == set(), "TensorFlow at import time"
     assert {m for m, _, _ in heavy} == set(LAZY_HEAVY), "lazy TensorFlow imports differ from LAZY_HEAVY"
+
+
+def test_training_imports_tensorflow_at_module_level_only_in_augment():
+    """The rest of vision.training loads it inside the functions that fit, so ``train_model.py --help``,
+    ``--collect`` and the tools that only read data sets stay cheap (tests/test_imports.py runs it)."""
+    top_level = {
+        module
+        for module, path in _modules().items()
+        if any(_under(module, p) for p in TRAINING)
+        for name, at_top in _imports(path)
+        if at_top and name.split(".")[0] in HEAVY
+    }
+    assert top_level == {"vision.training.augment"}
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path):

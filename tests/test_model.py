@@ -7,7 +7,7 @@ import pytest
 
 from vision import config
 from vision.classifier import Classifier, ModelError
-from vision.data import LETTER_K, sha256_file, split_k_holdout
+from vision.training.datasets import LETTER_K, sha256_file, split_k_holdout
 
 
 @pytest.fixture(scope="module")

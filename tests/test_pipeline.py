@@ -42,10 +42,10 @@ def test_clutter_is_rejected_not_read(classifier):
 
 
 def test_one_batched_model_call_per_frame(real_photos):
-    from vision.sources import read_image
+    from vision.sources import load_image
 
     model = CountsBatches(ReadsTwo())
-    result = read_frame(read_image(real_photos / "niraj-dudani_1.jpeg"), model)
+    result = read_frame(load_image(real_photos / "niraj-dudani_1.jpeg"), model)
     assert model.batches == [10] and result.lines == ("2222222222",)
 
 
@@ -75,11 +75,11 @@ def test_photos_read_at_the_live_size_read_as_well(classifier, real_photos):
     real photos (each read once at the live size, then at the size that first reading asks
     for) that loses nothing, while most photos are read at a fraction of the pixels."""
     from vision.evaluate import digits_only, edit_distance, read_labels
-    from vision.sources import read_image
+    from vision.sources import load_image
 
     edits = chars = smaller = 0
     for row in read_labels(real_photos):
-        image = read_image(real_photos / row["file"])
+        image = load_image(real_photos / row["file"])
         first = read_frame(image, classifier, max_side=config.LIVE_PROCESS_SIDE)
         side = live_side(image.shape, first)
         second = read_frame(image, classifier, max_side=side)

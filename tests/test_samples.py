@@ -26,7 +26,7 @@ from vision.samples import (
     normalize,
     save_samples,
 )
-from vision.sources import read_image
+from vision.sources import load_image
 from vision.synth.scene import render_scene
 from vision.types import Box
 
@@ -37,7 +37,7 @@ def _photo(name: str):
     path = DEV2 / name
     if not path.exists():
         pytest.skip(f"real photo {path} not found")
-    return read_image(path)
+    return load_image(path)
 
 
 def _assert_patches_are_what_the_model_read(classifier, samples):

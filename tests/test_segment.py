@@ -5,7 +5,7 @@ import pytest
 
 from vision.evaluate import read_labels
 from vision.segment import choose_polarity, segment, to_gray
-from vision.sources import read_image
+from vision.sources import load_image
 from vision.synth.glyphs import hershey_glyph
 from vision.synth.scene import render_scene
 
@@ -64,7 +64,7 @@ def test_blank_frames_give_nothing():
 
 def test_polarity_is_right_on_real_photos_and_their_inverses(real_photos):
     for row in read_labels(real_photos):
-        gray = to_gray(read_image(real_photos / row["file"]))
+        gray = to_gray(load_image(real_photos / row["file"]))
         assert choose_polarity(gray) == "dark", row["file"]
         assert choose_polarity(255 - gray) == "light", row["file"]
 
@@ -230,7 +230,7 @@ def test_component_stats_equal_opencv_on_ink_masks_of_real_photos(real_photos):
         pytest.skip(f"second real photo set not found at {folders[1]}")
     components = 0
     for path in (p for folder in folders for p in _real_photo_files(folder)):
-        components += _assert_stats_match_opencv(segment(read_image(path)).make_mask(), path.name)
+        components += _assert_stats_match_opencv(segment(load_image(path)).make_mask(), path.name)
     assert components > 1000  # the masks held real work, not a handful of blobs
 
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import FakeCapture, frame_number
 
 from vision import config
-from vision.sources import CameraReader, SourceError, open_source, read_image, to_bgr
+from vision.sources import CameraReader, SourceError, load_image, open_source, to_bgr
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ def test_jpeg_exif_orientation_is_applied(tmp_path: Path) -> None:
     app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
     path = tmp_path / "phone.jpg"
     path.write_bytes(buf.tobytes()[:2] + app1 + buf.tobytes()[2:])
-    assert read_image(path).shape == (80, 40, 3)
+    assert load_image(path).shape == (80, 40, 3)
 
 
 def test_folder_skips_corrupt_files_in_natural_order(tmp_path: Path, caplog) -> None:
@@ -113,7 +113,7 @@ def test_unreadable_image_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="cannot read image"):
         open_source(str(path))
     with pytest.raises(SourceError, match="cannot read image"):
-        read_image(tmp_path / "absent.png")
+        load_image(tmp_path / "absent.png")
 
 
 def test_one_pixel_image_is_too_small(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 import train_model
 from vision import config
 from vision.classifier import Classifier
-from vision.data import sha256_file
 from vision.synth.symbols import MARK_KINDS
+from vision.training.datasets import sha256_file
 
 
 @pytest.fixture(scope="module")

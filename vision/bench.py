@@ -47,7 +47,7 @@ from vision.evaluate import read_labels
 from vision.lockstore import Lock
 from vision.pipeline import ProbabilityModel, read_frame
 from vision.session import LiveSession
-from vision.sources import read_image
+from vision.sources import load_image
 from vision.synth.glyphs import hershey_glyph
 from vision.synth.scene import render_scene
 from vision.types import FrameResult
@@ -336,7 +336,7 @@ def compare_readings(folder: Path, ours: ProbabilityModel, keras: ProbabilityMod
     rows = read_labels(folder)
     diffs = []
     for row in rows:
-        image = read_image(folder / row["file"])
+        image = load_image(folder / row["file"])
         a, b = read_frame(image, ours).lines, read_frame(image, keras).lines
         if a != b:
             diffs.append({"file": row["file"], "litert": list(a), "keras": list(b)})
@@ -350,7 +350,7 @@ def photo_times(folder: Path, classifier: ProbabilityModel, repeats: int) -> dic
         return {"folder": str(folder), "skipped": f"no labels.tsv in {folder}"}
     per_photo = {}
     for row in read_labels(folder):
-        image = read_image(folder / row["file"])
+        image = load_image(folder / row["file"])
         per_photo[row["file"]] = min(_timed_ms(read_frame, image, classifier) for _ in range(repeats))
     worst = max(per_photo, key=per_photo.get)
     values = sorted(per_photo.values())
@@ -379,7 +379,7 @@ def format_photo_times(times: dict) -> str:
 def machine_info(model: Path, keras_model: Path, keras_version: str) -> dict:
     import importlib.metadata
 
-    from vision.data import sha256_file
+    from vision.training.datasets import sha256_file
 
     def version(dist: str) -> str | None:
         try:

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.per_condition < 1 or not set(names) <= set(CONDITIONS):
         p.error(f"--per-condition must be >= 1 and --only a subset of {','.join(CONDITIONS)}")
     from vision.classifier import Classifier, ModelError
-    from vision.data import DatasetError, load_mnist
+    from vision.training.datasets import DatasetError, load_mnist
 
     try:
         classifier = Classifier(args.model)

@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 
 from vision import config
-from vision.sources import SourceError, read_image
+from vision.sources import SourceError, load_image
 from vision.types import Box, Detection
 
 _IGNORED = str.maketrans("", "", " /-")
@@ -159,7 +159,7 @@ def read_folder(
 ) -> Iterator[tuple[np.ndarray, ImageReading]]:
     """Read every labelled image once, lazily: (the image as read, what reading it produced)."""
     for row in read_labels(folder):
-        image = read_image(folder / row["file"])
+        image = load_image(folder / row["file"])
         if invert:
             image = 255 - image
         yield image, read_row(image, row, classifier, polarity)
@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     p = _parser()
     args = p.parse_args(argv)
     from vision.classifier import Classifier, ModelError
-    from vision.data import DatasetError, load_mnist
+    from vision.training.datasets import DatasetError, load_mnist
 
     if args.folder is None and not args.synthetic:
         p.error("give a folder, --synthetic N, or both")

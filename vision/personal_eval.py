@@ -114,9 +114,9 @@ def _collect(folder: Path, files: list[str], classifier) -> list:
 def _reading(folder: Path, rows: dict, files: list[str], classifier) -> tuple[float, int]:
     """(reading accuracy, label characters) of ``files`` as ``vision.evaluate`` scores them."""
     from vision.evaluate import read_row, summarize
-    from vision.sources import read_image
+    from vision.sources import load_image
 
-    scores = [read_row(read_image(folder / f), rows[f], classifier).score for f in files]
+    scores = [read_row(load_image(folder / f), rows[f], classifier).score for f in files]
     stats = summarize(scores)["all"]
     return stats["char_accuracy"], stats["chars"]
 

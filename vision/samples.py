@@ -191,7 +191,7 @@ def collect_folder(folder: Path, classifier, files: Iterable[str] | None = None)
     with the reason: nothing on them lines up without doubt.
     """
     from vision.evaluate import read_labels
-    from vision.sources import read_image
+    from vision.sources import load_image
 
     wanted = None if files is None else set(files)
     out = []
@@ -202,7 +202,7 @@ def collect_folder(folder: Path, classifier, files: Iterable[str] | None = None)
             why = "scattered numbers" if row.get("kind") == "scatter" else "a page of printed digits"
             out.append(Collected(row["file"], dropped=[f"skipped: {why}"], dropped_chars=len(_chars(row["label"]))))
             continue
-        image = read_image(folder / row["file"])
+        image = load_image(folder / row["file"])
         out.append(collect_image(image, row["label"], classifier, row["file"], row.get("roi") or ""))
     return out
 

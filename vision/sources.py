@@ -94,7 +94,7 @@ def read_frames(path: str | Path, max_pixels: int = config.MAX_IMAGE_PIXELS) -> 
         raise SourceError(f"cannot read image {_show(path)}: {exc}") from None
 
 
-def read_image(path: str | Path, max_pixels: int = config.MAX_IMAGE_PIXELS) -> np.ndarray:
+def load_image(path: str | Path, max_pixels: int = config.MAX_IMAGE_PIXELS) -> np.ndarray:
     """The first frame of :func:`read_frames`: BGR uint8 HxWx3."""
     return read_frames(path, max_pixels)[0]
 

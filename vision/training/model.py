@@ -1,16 +1,18 @@
-"""The classifier network, its evaluation, and export to LiteRT plus a model card.
+"""The classifier network, the model it starts from, its evaluation figures, and export to LiteRT.
 
-Imports Keras/TensorFlow inside functions only, so ``import vision.modeling`` stays cheap and the
-live app never loads TensorFlow through this module on the LiteRT path.
+Imports Keras/TensorFlow inside functions only, so ``import vision.training.model`` stays cheap and
+the live app never loads TensorFlow through this module on the LiteRT path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from vision import config
+from vision.classifier import ModelError
 
 
 def build_model(dropout: float = config.DROPOUT):
@@ -123,9 +125,22 @@ def evaluate_predictions(
 
 def export_tflite(model, path) -> None:
     """Write the LiteRT (.tflite) twin of a Keras model, float32, batch dimension dynamic."""
-    from pathlib import Path
-
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     Path(path).write_bytes(converter.convert())
+
+
+def starting_model(init: Path | None):
+    """A fresh network, or the one in ``init`` (a .keras file with the same 12 outputs) to continue."""
+    if init is None:
+        return build_model()
+    import keras
+
+    try:
+        model = keras.models.load_model(init, compile=False)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"--init {init}: cannot load a Keras model ({exc})") from None
+    if tuple(model.output_shape) != (None, config.NUM_OUTPUTS):
+        raise ModelError(f"--init {init}: outputs {model.output_shape}, expected (None, {config.NUM_OUTPUTS})")
+    return model
