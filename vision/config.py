@@ -40,7 +40,7 @@ MODEL_ERROR_MAX_CHARS = 200  # a model-loading error is cut to this: TensorFlow'
 SEED = 1234
 K_HOLDOUT_FRACTION = 0.2  # fixed share of real K images never trained on
 MNIST_FILENAME = "mnist.npz"
-# train_model.py and vision/modeling.py
+# vision/training (fit.py, model.py) and train_model.py
 MNIST_VAL_SIZE = 5000  # MNIST train digits held back for early stopping
 K_SHARE = 0.055  # K is oversampled (fresh augmentation each time) to about half a digit class
 SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the ~100 real ones
@@ -71,7 +71,7 @@ FT_USER_SHARE = 0.25  # share of the owner's samples in an epoch after oversampl
 FT_HOLDOUT = 0.2  # of each class's samples held out for early stopping (at least one per class)
 FT_EPOCHS = 6  # at most: early stopping (FT_PATIENCE) may end it sooner
 FT_PATIENCE = 2  # epochs without a better held-out loss before stopping
-# The network (vision/modeling.py)
+# The network (vision/training/model.py)
 BN_MOMENTUM = 0.9  # Keras' default 0.99 leaves the moving statistics near their initial values after a short run
 DROPOUT = 0.25  # before and after the dense layer
 
