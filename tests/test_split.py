@@ -174,3 +174,18 @@ def test_a_cut_winds_between_overlapping_digits():
     paths = seam_paths(own, points, 60.0)
     assert np.array_equal(part_mask(own, paths, 0, 1), left)
     assert np.array_equal(part_mask(own, paths, 1, 2), right)
+
+
+def test_bold_digits_run_into_each_other_are_cut(classifier, mnist):
+    """A bold "368" whose strokes merge where the digits overlap keeps 20% of its ink after the
+    erosion that tells pen strokes from smudges: it was never cut, and being too wide for one
+    character, not read at all. A shadow or a smudge keeps far more than 30%."""
+    from vision.pipeline import read_frame
+    from vision.synth.conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng(25)  # one bold number of three touching digits
+    idx = rng.choice(len(x), size=3, replace=False)
+    scene = render_condition("touching", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    result = read_frame(scene.frame, classifier)
+    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "368"
