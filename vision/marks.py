@@ -67,15 +67,19 @@ def _bow(ink: np.ndarray, dx: np.ndarray, dy: np.ndarray, theta: float) -> float
 def is_bracket(patch: np.ndarray, height_ratio: float) -> bool:
     """Whether a crop read as a digit is a bracket: a thin bent stroke standing at least
     BRACKET_TALL times as tall as the text's characters (``height_ratio``)."""
-    if height_ratio < config.BRACKET_TALL:
-        return False
-    shape = stroke_shape(patch)
+    return height_ratio >= config.BRACKET_TALL and bracket_shaped(stroke_shape(patch))
+
+
+def bracket_shaped(shape: StrokeShape) -> bool:
     return shape.elongation >= config.BRACKET_ELONGATION and shape.bow >= config.BRACKET_BOW
 
 
 def is_slash(patch: np.ndarray) -> bool:
     """Whether a crop read as a 1 has a slash's shape: one straight thin stroke leaning
     SLASH_TILT_DEG or more to the right."""
-    shape = stroke_shape(patch)
+    return slash_shaped(stroke_shape(patch))
+
+
+def slash_shaped(shape: StrokeShape) -> bool:
     steep = shape.tilt_deg <= -config.SLASH_TILT_DEG
     return steep and shape.elongation >= config.SLASH_ELONGATION and shape.bow < config.SLASH_BOW

@@ -13,7 +13,7 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between
-from vision.marks import is_bracket, is_slash, stroke_shape
+from vision.marks import StrokeShape, bracket_shaped, slash_shaped, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -143,17 +143,26 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
     strokes, and 1s leaning like a slash between two characters of their row, unless another 1
     in view leans as far (a writer who slants every 1)."""
     height = max(seg.char_height, 1e-6)
+    shapes: dict[int, StrokeShape] = {}
+
+    def shape(i: int) -> StrokeShape:  # each crop's stroke shape once, only for crops that need it
+        if i not in shapes:
+            shapes[i] = stroke_shape(seg.patches[i])
+        return shapes[i]
+
     marks = [
         i
         for i, box in enumerate(seg.boxes)
-        if config.CLASSES[best[i]] in config.BRACKET_LOOKALIKES and is_bracket(seg.patches[i], box.h / height)
+        if config.CLASSES[best[i]] in config.BRACKET_LOOKALIKES
+        and box.h / height >= config.BRACKET_TALL
+        and bracket_shaped(shape(i))
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
-    tilts = {i: stroke_shape(seg.patches[i]).tilt_deg for i in ones}
     for i in ones:
-        if not is_slash(seg.patches[i]) or not _between(seg.boxes, i, height):
+        if not slash_shaped(shape(i)) or not _between(seg.boxes, i, height):
             continue
-        if not any(abs(tilts[j] - tilts[i]) <= config.SLASH_SAME_WRITER_DEG for j in ones if j != i):
+        tilt = shape(i).tilt_deg
+        if not any(abs(shape(j).tilt_deg - tilt) <= config.SLASH_SAME_WRITER_DEG for j in ones if j != i):
             marks.append(i)
     return marks
 

@@ -633,8 +633,7 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
 
 def _paper_level(ink: np.ndarray) -> float:
     """How bright the paper is in ``ink`` (uint8, ink dark): a high percentile of a thumbnail."""
-    small = _probe(ink)
-    return float(np.percentile(small, config.PAPER_PERCENTILE))
+    return _grey_percentile(_probe(ink), config.PAPER_PERCENTILE)
 
 
 def _off_page(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[[], float]) -> bool:
@@ -648,10 +647,10 @@ def _off_page(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[
     band = max(config.EDGE_BAND_MIN_PX, round(config.TEXTURE_BAND * (y1 - y0)))
     labels = comps.labels
     H, W = labels.shape
-    ox, oy = max(0, x0 - band), max(0, y0 - band)
-    ring = np.full((min(H, y1 + band) - oy, min(W, x1 + band) - ox), 255, np.uint8)
-    ring[y0 - oy : y1 - oy, x0 - ox : x1 - ox] = 0
-    if _grey_median(ink[oy : oy + ring.shape[0], ox : ox + ring.shape[1]], ring) < config.OFF_PAGE_SHARE * paper():
+    ox, oy, ex, ey = max(0, x0 - band), max(0, y0 - band), min(W, x1 + band), min(H, y1 + band)
+    strips = (ink[oy:y0, ox:ex], ink[y1:ey, ox:ex], ink[y0:y1, ox:x0], ink[y0:y1, x1:ex])
+    ring = np.concatenate([s.ravel() for s in strips])[None, :]
+    if ring.size and _grey_median(ring) < config.OFF_PAGE_SHARE * paper():
         return True
     if x0 < band or y0 < band or x1 + band > W or y1 + band > H:
         return False
@@ -673,8 +672,14 @@ _RIM = np.ones((config.STROKE_RIM_PX, config.STROKE_RIM_PX), np.uint8)  # the an
 
 def _grey_median(image: np.ndarray, mask: np.ndarray | None = None) -> float:
     """Median of a uint8 image (where ``mask`` is set) from its histogram: one OpenCV pass."""
+    return _grey_percentile(image, 50, mask)
+
+
+def _grey_percentile(image: np.ndarray, q: float, mask: np.ndarray | None = None) -> float:
+    """The ``q``-th percentile of a uint8 image (where ``mask`` is set), a grey level, from its
+    histogram: one OpenCV pass, where numpy sorts every pixel."""
     hist = cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel().cumsum()
-    return float(np.searchsorted(hist, hist[-1] / 2)) if hist[-1] else 0.0
+    return float(np.searchsorted(hist, hist[-1] * q / 100)) if hist[-1] else 0.0
 
 
 def _crops(groups: list[list[int]], comps: _Comps, contrast: np.ndarray, angle: float, height: float, scale: float):
@@ -741,7 +746,7 @@ class _Cuts:
         node = lambda k, first: 0 if k == 0 else (2 * m + 1 if k == m + 1 else k + (0 if first else m))  # noqa: E731
         spans, rows, boxes, extents = [], [], [], []
         for first, paths in ((True, straight), (False, seam_paths(own, points, height))):
-            for i, j in part_spans(own, points, height, paths):
+            for i, j in part_spans(own, points, height, paths, parts):
                 spans.append((node(i, first), node(j, first)))
                 piece = part_mask(own, paths, i, j)
                 px, py, pw, ph = cv2.boundingRect(piece)

@@ -89,22 +89,27 @@ def seam_paths(own: np.ndarray, points: list[int], height: float) -> np.ndarray:
     inner = np.asarray(points[1:-1], np.int64)
     if len(inner) == 0:
         return paths
+    crossing = np.flatnonzero(own[:, inner].any(axis=0))  # a column through clean paper is its own path
+    if len(crossing) == 0:
+        return paths
     band = max(1, int(config.SPLIT_SEAM_BAND * height))
     steps = np.arange(-band, band + 1)
-    cols = np.clip(inner[:, None] + steps[None, :], 1, w - 1)  # (cuts, positions)
+    cols = np.clip(inner[crossing, None] + steps[None, :], 1, w - 1)  # (cuts, positions)
     cost = (own[:, cols] > 0).astype(np.float32) + config.SPLIT_SEAM_DRIFT * np.abs(steps)  # (rows, cuts, positions)
-    total = cost[0].copy()
     moves = np.zeros(cost.shape, np.int8)
-    edge = np.full((len(inner), 1), np.inf, np.float32)
+    padded = np.full((len(crossing), len(steps) + 2), np.inf, np.float32)  # inf beyond the band
+    padded[:, 1:-1] = cost[0]
     for r in range(1, h):
-        options = np.stack([np.hstack([edge, total[:, :-1]]), total, np.hstack([total[:, 1:], edge])])
-        pick = np.argmin(options, axis=0)
-        total = np.take_along_axis(options, pick[None], axis=0)[0] + cost[r]
-        moves[r] = pick - 1
-    at = np.argmin(total, axis=1)
-    cut = np.arange(len(inner))
+        left, stay, right = padded[:, :-2], padded[:, 1:-1], padded[:, 2:]
+        go_left = (left <= stay) & (left <= right)  # ties: left, then straight on
+        go_on = ~go_left & (stay <= right)
+        best = np.where(go_left, left, np.where(go_on, stay, right))
+        moves[r] = np.where(go_left, -1, np.where(go_on, 0, 1))
+        padded[:, 1:-1] = best + cost[r]
+    at = np.argmin(padded[:, 1:-1], axis=1)
+    cut = np.arange(len(crossing))
     for r in range(h - 1, -1, -1):
-        paths[1 + cut, r] = cols[cut, at]
+        paths[1 + crossing, r] = cols[cut, at]
         if r:
             at = at + moves[r, cut, at]
     return paths
@@ -118,25 +123,34 @@ def part_mask(own: np.ndarray, paths: np.ndarray, i: int, j: int) -> np.ndarray:
 
 
 def part_spans(
-    own: np.ndarray, points: list[int], height: float, paths: np.ndarray | None = None
+    own: np.ndarray, points: list[int], height: float, paths: np.ndarray | None = None, parts: int | None = None
 ) -> list[tuple[int, int]]:
     """Index pairs (i, j) of ``points`` (the crop's ends included) between which a part may lie:
     at most SPLIT_PART_MAX_WIDTH character heights wide, tall enough (not a sliver cut off a
     bar) and holding SPLIT_MIN_INK of the crop's ink. The whole crop is no part. ``paths``
-    (``seam_paths``) are where the cuts run; straight columns without."""
+    (``seam_paths``) are where the cuts run; straight columns without. With ``parts``, only
+    pieces that fit in a chain of at most that many parts (the rest are never classified)."""
     if paths is None:
         paths = np.repeat(np.asarray(points, np.int64)[:, None], own.shape[0], axis=1)
     total = max(1, int(np.count_nonzero(own)))
     min_ink = config.SPLIT_MIN_INK * total
     widest = config.SPLIT_PART_MAX_WIDTH * height
+    end = points[-1]
     spans = []
     for i, a in enumerate(points):
         for j in range(i + 1, len(points)):
             if points[j] - a > widest:
                 break
+            if parts is not None and _fewest(a, widest) + 1 + _fewest(end - points[j], widest) > parts:
+                continue
             if (i, j) != (0, len(points) - 1) and _is_part(part_mask(own, paths, i, j), height, min_ink):
                 spans.append((i, j))
     return spans
+
+
+def _fewest(span: float, widest: float) -> int:
+    """The fewest parts at most ``widest`` wide that cover ``span`` columns."""
+    return 0 if span <= 0 else int(np.ceil(span / widest))
 
 
 def _is_part(piece: np.ndarray, height: float, min_ink: float) -> bool:
