@@ -172,7 +172,7 @@ def render_scene(
     page = size
     if style.card is not None:
         homography, page = homography @ style.card.pose, style.card.size
-    placed, scale, centre = _layout(glyphs, labels, rng, page, rows, tilt_deg, char_height, curve, style)
+    placed, scale, centre = _place_glyphs(glyphs, labels, rng, page, rows, tilt_deg, char_height, curve, style)
     colour, strength, grain = _ink_style(polarity, rng)
     colour = colour if style.ink is None else np.float32(style.ink)
     distractor_rng = np.random.default_rng(rng.integers(2**63))
@@ -238,7 +238,7 @@ def even_split(n: int, rows: int) -> list[int]:
     return [n // rows + (1 if r < n % rows else 0) for r in range(rows)]
 
 
-def _unit_layout(
+def _unit_slots(
     labels: Sequence[str],
     widths: np.ndarray,
     heights: np.ndarray,
@@ -291,7 +291,7 @@ def _fit_scale(block_w: float, block_h: float, tilt: float, size: tuple[int, int
     return min(avail_w / (block_w * c + block_h * s), avail_h / (block_w * s + block_h * c))
 
 
-def _layout(glyphs, labels, rng, size, rows, tilt_deg, char_height, curve, style=_PLAIN):
+def _place_glyphs(glyphs, labels, rng, size, rows, tilt_deg, char_height, curve, style=_PLAIN):
     """([(slot, glyph scaled to frame size, 3x3 glyph->page transform)] in reading order,
     page pixels per char height, the block's centre in page pixels)."""
     wanted = char_height or tuning.SCENE_CHAR_HEIGHT_FRACTION * size[1]
@@ -314,7 +314,7 @@ def _layout(glyphs, labels, rng, size, rows, tilt_deg, char_height, curve, style
         splits = [even_split(n, r) for r in ([rows] if rows else range(1, n + 1))]
     best = None
     for counts in splits:
-        slots, bw, bh = _unit_layout(labels, widths, heights, gaps, counts, sag, style, shifts)
+        slots, bw, bh = _unit_slots(labels, widths, heights, gaps, counts, sag, style, shifts)
         scale = min(wanted, _fit_scale(bw, bh, tilt, size))
         if best is None or scale > best[0] + 1e-9:
             best = (scale, slots, bw, bh)
