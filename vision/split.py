@@ -1,9 +1,10 @@
 """Touching characters: candidate cuts of a too-wide crop, and the choice the classifier makes.
 
 A crop wider than one character (a 9 touching a 0, a cursive "15", a run of five digits) may be
-cut at the columns where its own ink is thinnest (minima of the column profile). Every piece
-between two such columns that could be one character goes into the frame's one batched model
-call beside the whole crops; the chain of pieces across the crop that the model reads with the
+cut at the columns where its own ink is thinnest (minima of the column profile), straight down
+or along the path that winds between overlapping strokes (``seam_paths``). Every piece between
+two cuts that could be one character goes into the frame's one batched model call beside the
+whole crops; the chain of pieces across the crop that the model reads with the
 highest joint confidence (dynamic programming over the lattice of pieces) wins over the whole,
 or the whole stays (recognition-driven segmentation).
 
@@ -24,10 +25,12 @@ from vision.types import Box
 class SplitLattice:
     """The ways to cut crop ``group`` (an index into the frame's crops) into touching characters.
 
-    Candidate cut columns split the crop at ``points`` (crop columns, ascending; the first and
-    the last are its ends); part k spans points ``spans[k]`` = (i, j), i < j. A way to cut is a chain of parts from the
-    first point to the last, so a chain of five touching digits is read from its parts' patches
-    without trying every combination of cuts one by one. ``rows`` index the parts' patches in
+    Candidate cuts split the crop at ``points`` (crop columns; the first and the last are its
+    ends, the straight cuts and the winding ones between them are separate points, so that one
+    chain never mixes the two); part k spans points ``spans[k]`` = (i, j), i < j. A way to cut
+    is a chain of parts from the first point to the last, of at most ``max_parts`` parts, so a
+    run of five touching digits is read from its parts' patches without trying every
+    combination of cuts one by one. ``rows`` index the parts' patches in
     the frame's batch of split patches, ``boxes`` and ``extents`` are the parts' own.
     """
 
@@ -41,8 +44,8 @@ class SplitLattice:
 
 
 def max_parts(width: float) -> int:
-    """How many characters a crop ``width`` character heights wide may be cut into: two, and one
-    more per SPLIT_CHAR_WIDTH beyond (a cut into more pieces than that slices characters)."""
+    """How many characters a crop ``width`` character heights wide may be cut into: one per
+    SPLIT_CHAR_WIDTH of its width, two at least (a cut into more pieces slices characters)."""
     return max(2, int(width / config.SPLIT_CHAR_WIDTH + 1e-6))
 
 
