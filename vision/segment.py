@@ -276,7 +276,7 @@ def segment(
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
-    paper = functools.cache(lambda: _paper_level(ink))  # only frames with a crowded mark pay for it
+    paper = functools.cache(lambda: _paper_level(ink))  # once a frame, only when it has a candidate
     kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
@@ -425,10 +425,14 @@ def _has_page_lines(stats: np.ndarray, shape: tuple[int, int]) -> bool:
     """A sparse component spanning much of the frame: rules, a grid or a table, with the
     writing that touches them (one component for a whole notebook page)."""
     h, w = stats[:, 3], stats[:, 2]
-    long = (w >= config.PAGE_LINE_FRACTION * shape[1]) | (h >= config.PAGE_LINE_FRACTION * shape[0])
     sparse = stats[:, 4] < config.PAGE_LINE_FILL * w * h
     thin = w > config.LINE_ASPECT * np.maximum(1, h)  # one rule with the row written on it
-    return bool(np.any(long & (sparse | thin)))
+    return bool(np.any(_frame_long(stats, shape) & (sparse | thin)))
+
+
+def _frame_long(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Per component: whether it spans PAGE_LINE_FRACTION of the frame's width or height."""
+    return (stats[:, 2] >= config.PAGE_LINE_FRACTION * shape[1]) | (stats[:, 3] >= config.PAGE_LINE_FRACTION * shape[0])
 
 
 def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured):
@@ -440,11 +444,12 @@ def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured)
     the table); kernels a share of its own box fit them."""
     angle, height = measured
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    long = (w >= config.PAGE_LINE_FRACTION * shape[1]) | (h >= config.PAGE_LINE_FRACTION * shape[0])
     inside = (x > 0) & (y > 0) & (x + w < shape[1]) & (y + h < shape[0])  # wood grain runs off the frame
     hiding = (h >= config.STRUCTURE_HEIGHT_DROP * height) & (stats[:, 4] < config.GRID_MAX_FILL * w * h)
-    for bx, by, bw, bh, _ in stats[long & inside & hiding].tolist():
-        rule_px = table_rules(make_mask()[by : by + bh, bx : bx + bw], angle)
+    candidates = stats[_frame_long(stats, shape) & inside & hiding].tolist()
+    mask = make_mask() if candidates else None  # one full-frame pass, only when there is a candidate
+    for bx, by, bw, bh, _ in candidates:
+        rule_px = table_rules(mask[by : by + bh, bx : bx + bw], angle)
         if rule_px is not None:
             return (config.GRID_LINE_SHARE * bw, config.GRID_LINE_SHARE * bh), rule_px
     return None
