@@ -266,6 +266,11 @@ BRACKET_BOW = 0.12  # ...and its bend, sagitta over length (under 1% of MNIST 1s
 SLASH_TILT_DEG = 38.0  # a 1 leaning further right is a slash ("/"), when the rest agrees (2% of MNIST 1s lean so far)
 SLASH_ELONGATION = 6.0  # ...one thin stroke, long over short axis...
 SLASH_BOW = 0.06  # ...and straight, sagitta over length
+SLASH_LEANS_APART_DEG = 28.0  # ...or this far, when it also leans SLASH_APART_DEG further than the writing beside it
+SLASH_APART_DEG = 22.0
+SLANT_ELONGATION = 1.5  # long over short axis: a character's ink this elongated shows the writing's lean
+# Median tilt (vision.marks.stroke_shape, degrees) of MNIST test digits 0-9 with that elongation.
+MNIST_TILT_DEG = (-21.4, -5.0, -6.3, 4.5, 7.8, -9.2, -0.7, 3.4, -4.9, 10.2)
 SLASH_SAME_WRITER_DEG = 12.0  # another 1 in view leaning within this of it: the writer slants every 1
 SLASH_NEIGHBOUR_REACH = 3.0  # x char height: a slash has characters both sides within this on its line
 BRACKET_LOOKALIKES = "17"  # what the model reads a bracket as

@@ -159,20 +159,44 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
     for i in ones:
-        if not slash_shaped(shape(i)) or not _between(seg.boxes, i, height):
+        if not slash_shaped(shape(i), config.SLASH_LEANS_APART_DEG):
+            continue
+        near = _neighbours(seg.boxes, i, height)
+        if not near:
             continue
         tilt = shape(i).tilt_deg
-        if not any(abs(shape(j).tilt_deg - tilt) <= config.SLASH_SAME_WRITER_DEG for j in ones if j != i):
+        if any(abs(shape(j).tilt_deg - tilt) <= config.SLASH_SAME_WRITER_DEG for j in ones if j != i):
+            continue
+        if slash_shaped(shape(i)) or _writing_slant(near, best, shape) - tilt >= config.SLASH_APART_DEG:
             marks.append(i)
     return marks
 
 
-def _between(boxes, i: int, height: float) -> bool:
-    """Whether box ``i`` has a neighbour on its text line both left and right of it."""
+def _neighbours(boxes, i: int, height: float) -> list[int]:
+    """The boxes on box ``i``'s text line within reach of it, when it has some both left and
+    right of it; else none."""
     cx, cy = boxes[i].center
-    near = [b.center for k, b in enumerate(boxes) if k != i and abs(b.center[1] - cy) < 0.5 * height]
     reach = config.SLASH_NEIGHBOUR_REACH * height
-    return any(cx - reach < x < cx for x, _ in near) and any(cx < x < cx + reach for x, _ in near)
+    near = [
+        k
+        for k, b in enumerate(boxes)
+        if k != i and abs(b.center[1] - cy) < 0.5 * height and abs(b.center[0] - cx) < reach
+    ]
+    left = any(boxes[k].center[0] < cx for k in near)
+    right = any(boxes[k].center[0] > cx for k in near)
+    return near if left and right else []
+
+
+def _writing_slant(near: list[int], best: list[int], shape) -> float:
+    """The lean of the writing around a stroke: the median over its neighbours of how much
+    further each leans than its digit does in MNIST (a 0's long axis leans right, a 9's left),
+    counting those whose ink has a long axis (a round blob tells nothing); 0 when none has."""
+    tilts = [
+        shape(k).tilt_deg - config.MNIST_TILT_DEG[best[k]]
+        for k in near
+        if best[k] < len(config.MNIST_TILT_DEG) and shape(k).elongation >= config.SLANT_ELONGATION
+    ]
+    return float(np.median(tilts)) if tilts else 0.0
 
 
 def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], list[str], list[int]]:
