@@ -55,3 +55,14 @@ def test_a_rejected_mark_between_characters_parts_the_numbers():
     marks = np.array([[160.0, 51.0], [300.0, 50.0], [120.0, 140.0]])  # between 2nd and 3rd; past the row; a row below
     assert marks_between(centers, [0, 1, 2, 3], marks, 40.0, 0.0) == [False, False, True, False]
     assert marks_between(centers, [0, 1, 2, 3], marks[:0], 40.0, 0.0) == [False] * 4
+
+
+def test_a_tall_7_does_not_bend_its_row_into_the_next():
+    """Two rows of a grid, 140 px apart, 80 px characters. The second character of the first row
+    is a 7 with a long tail, its centre 27 px low: the row's line through the first two must not
+    be taken as the row's slope, or the rest of the row starts a row of its own."""
+    first = [(60, 100), (175, 127), (295, 98), (410, 99), (530, 101)]
+    second = [(60, 240), (175, 238), (295, 242), (410, 239), (530, 241)]
+    centers = np.array(first + second, np.float64)
+    rows = group_rows(centers, np.full(len(centers), 50.0), 80.0, 0.0)
+    assert rows == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]

@@ -257,6 +257,7 @@ ROW_MIN_ADVANCE = 0.2  # x the narrower width: a character centred less far past
 # it and joins another row
 ROW_SLOPE_CHARS = 4  # a row's line is continued with the slope over its last this many characters...
 ROW_MAX_SLOPE = 0.35  # ...at most this steep: the local bend of a row between neighbouring characters
+ROW_SLOPE_SPAN = 1.5  # x median height: a slope measured over this long a stretch counts half
 CONFIDENCE_THRESHOLD = 0.5  # below: reported as "?" (REJECT_CHAR); typing a PIN needs PIN_MIN_CONFIDENCE
 LONE_MIN_HEIGHT = 0.65  # a row of one character shorter than this x median height is dropped
 DROP_CONFIDENCE = 0.35  # below this, small or oddly shaped components are not characters at all

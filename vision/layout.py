@@ -66,7 +66,7 @@ def group_rows(centers: np.ndarray, widths: np.ndarray, height: float, angle: fl
             last = members[-1]
             if xs[i] - xs[last] < config.ROW_MIN_ADVANCE * min(w[i], w[last]):
                 continue  # overlaps the row's last character: belongs elsewhere
-            d = abs(ys[i] - _predict_y(xs, ys, members, xs[i]))
+            d = abs(ys[i] - _predict_y(xs, ys, members, xs[i], height))
             if d < best_d:
                 best, best_d = r, d
         if best is None:
@@ -77,15 +77,17 @@ def group_rows(centers: np.ndarray, widths: np.ndarray, height: float, angle: fl
     return rows
 
 
-def _predict_y(xs: list[float], ys: list[float], members: list[int], x: float) -> float:
-    """Row line at ``x``: the last character's y, continued with the row's recent slope."""
+def _predict_y(xs: list[float], ys: list[float], members: list[int], x: float, height: float) -> float:
+    """Row line at ``x``: the last character's y, continued with the row's recent slope. A slope
+    measured over a short stretch is trusted less: two neighbours' centres differ by a tall 7's
+    tail, which says nothing of where the row goes."""
     last = members[-1]
     if len(members) < 2:
         return ys[last]
     first = members[max(0, len(members) - config.ROW_SLOPE_CHARS)]
     dx = xs[last] - xs[first]
     slope = (ys[last] - ys[first]) / dx if dx > 1e-6 else 0.0
-    slope = min(config.ROW_MAX_SLOPE, max(-config.ROW_MAX_SLOPE, slope))
+    slope = min(config.ROW_MAX_SLOPE, max(-config.ROW_MAX_SLOPE, slope)) * dx / (dx + config.ROW_SLOPE_SPAN * height)
     return ys[last] + slope * (x - xs[last])
 
 
