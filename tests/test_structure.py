@@ -223,3 +223,44 @@ def test_a_slanted_margin_line_left_as_dashes_is_no_row_of_ones(classifier, mnis
     scene = render_condition("ruled", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
     result = read_frame(scene.frame, classifier)
     assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "195219"
+
+
+def _boxes_beside_digits(rng, digits: str = "2719", dots: int = 0, written: str = "") -> np.ndarray:
+    """A row of handwritten digits, then three printed squares as tall as the digits: dice with
+    ``dots`` dots each (0: empty checkboxes), or with ``written`` digits written into them,
+    touching their bottom edge."""
+    page = np.full((300, 900), 235, np.uint8)
+    ink = np.zeros_like(page)
+    for k, c in enumerate(digits):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (44, 72))
+        ink[114:186, 60 + 80 * k : 104 + 80 * k] = g
+    for k in range(3):
+        x, y, s = 420 + 110 * k, 110, 80
+        cv2.rectangle(ink, (x, y), (x + s, y + s), 255, 3)
+        for d in range(dots):  # the dots of a die: a grid of 2 or 3 per side
+            per = 2 if dots <= 4 else 3
+            cx, cy = x + s * (1 + d % per) / (per + 1), y + s * (1 + d // per) / (per + 1)
+            cv2.circle(ink, (int(cx), int(cy)), 6, 255, -1)
+        if written:
+            g = hershey_glyph(written[k], rng, 64)
+            ys, xs = np.nonzero(g)
+            g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (36, 62))
+            region = ink[y + s - 62 : y + s, x + 22 : x + 58]
+            region[...] = np.maximum(region, g)
+    page = cv2.subtract(page, (ink.astype(np.float32) * 0.75).astype(np.uint8))
+    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+
+
+def test_printed_boxes_and_dice_are_no_characters_but_a_digit_written_in_a_box_is(classifier, rng):
+    """A score card's dice and a form's empty checkboxes read as 0s and 8s: outlines that fill
+    their rectangle, with nothing of a character's size inside. A digit written into a box and
+    touching its edge is one component with it, and still reads."""
+    from vision.pipeline import read_frame
+
+    for dots in (0, 4, 6):
+        result = read_frame(_boxes_beside_digits(rng, dots=dots), classifier)
+        assert "".join(d.char for d in result.detections) == "2719", dots
+    result = read_frame(_boxes_beside_digits(rng, written="384"), classifier)
+    assert "".join(d.char for d in result.detections) == "2719384"

@@ -57,6 +57,14 @@ MARK_WEIGHT = 0.15
 # Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
 # large as one digit class plus a third and never crowds the digits out.
 REJECT_SHARE = 0.14
+# Digits MNIST lacks (vision.synth.variants), per training digit: two touching digits run into one
+# crop, trained as "not a character" so a cut between them wins; one digit with a sliver of its
+# neighbour left by a cut, trained as that digit so the cut's parts read surely; European 1s with a
+# long flag, which MNIST's writers rarely draw.
+PAIR_SHARE = 0.05
+SLIVER_DIGIT_SHARE = 0.08
+FLAGGED_ONE_SHARE = 0.04
+PAIR_SEED, SLIVER_SEED, FLAG_SEED = 3, 4, 5  # offsets from --seed
 BATCH_SIZE = 128  # --batch-size default
 VAL_BATCH_SIZE = 512  # validation batches: no gradients, so larger is only faster
 EPOCHS = 22  # from scratch: the shipped model's run
@@ -239,6 +247,12 @@ BLOB_MIN_SHORT = 0.5  # ...where "thicker" is a shorter side of at least this x 
 SKIN_NON_INK = 0.3  # share of a box that is not ink, at least (ink covers at most 70%): the quick test of
 # _on_skin needs the box's mean saturation at this x SKIN_SHARE x SKIN_MIN_SATURATION (the Skin block below)
 STROKE_RIM_PX = 5  # px: the anti-aliased rim dilated around strokes, left out of a box's "inside"
+# A printed box (checkbox, empty cell, a die) is no character (segment._unbox):
+BOX_MIN_SIDE = 0.5  # x char height: its shorter side at least this...
+BOX_MAX_ASPECT = 2.5  # ...its longer side at most this x the shorter...
+BOX_MAX_INK = 0.6  # ...its ink at most this share of its box and of its outline (a frame, not a blob)...
+BOX_RECT_FILL = 0.92  # ...and its outer contour filling this share of its turned bounding rectangle
+BOX_HELD = 0.4  # x its shorter side: what it held stays if this tall or wide (a die's dots go)
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
 SPARSE_FILL = 0.12  # ...as does ink filling less than this of its box (a sparse L or frame)
 SPARSE_SIZE = 3.0  # ...when it is this many times the median component height

@@ -280,6 +280,11 @@ def segment(
     kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
+    groups, unboxed = _unbox(groups, comps, height)
+    if unboxed:  # boxes measured as characters set the height: measure it without them
+        height = _median_height(
+            np.array([comps.rows[i] for g in groups for i in g], np.int32).reshape(-1, 5), min(gray.shape)
+        )
     crops = _crops(groups, comps, contrast, angle, height, scale)
     if timings is not None:
         t3 = time.perf_counter()
@@ -550,6 +555,86 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
         return False  # far taller than the text around it: shadow edge, finger
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > config.BLOB_SOLIDITY and short_side > config.BLOB_MIN_SHORT * height)
+
+
+def _unbox(groups: list[list[int]], comps: _Comps, height: float) -> tuple[list[list[int]], bool]:
+    """The groups less their printed boxes: a checkbox, an empty cell, a die's square and its
+    dots. A box is an outline whose outer contour fills its turned bounding rectangle (a
+    handwritten 0, an ellipse, fills about 0.8 of it) while its ink is only a frame. What it holds
+    and touches (a digit written into it) stays, as that component, if it is a character's size
+    beside the box. Only hollow components of character size are looked at, and each costs one
+    contour: a frame of digits pays for its 0s. Also returns whether any box was found."""
+    out, found = [], False
+    for g in groups:
+        keep, boxed = [], False
+        for i in g:
+            x, y, w, h, area = comps.rows[i]
+            short, long = min(w, h), max(w, h)
+            if (
+                short >= config.BOX_MIN_SIDE * height
+                and long <= config.BOX_MAX_ASPECT * short
+                and area <= config.BOX_MAX_INK * w * h
+                and _take_frame(comps, i)
+            ):
+                found = boxed = True
+                if comps.rows[i][4] == 0:
+                    continue  # nothing of a character's size was in it
+            keep.append(i)
+        if boxed:  # the box's fragments and specks (a die's dots) go with it
+            keep = [i for i in keep if max(comps.rows[i][2], comps.rows[i][3]) >= config.SMALL_PART * height]
+        if keep:
+            out.append(keep)
+    return out, found
+
+
+def _take_frame(comps: _Comps, i: int) -> bool:
+    """Whether component ``i`` is a printed box (see ``_unbox``); if so its frame leaves the
+    labels, and its stats row becomes what it held (area 0 when nothing)."""
+    x, y, w, h, area = comps.rows[i]
+    labels = comps.labels[y : y + h, x : x + w]
+    own = (labels == comps.ids[i]).view(np.uint8)
+    contours, _ = cv2.findContours(own, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return False
+    outer = max(contours, key=cv2.contourArea)
+    inside = cv2.contourArea(outer)
+    (_, _), (rw, rh), _ = cv2.minAreaRect(outer)
+    if inside < config.BOX_RECT_FILL * rw * rh or area > config.BOX_MAX_INK * inside:
+        return False
+    # The frame: a band along the outline as wide as its rule, and a pixel more each side.
+    filled = np.zeros_like(own)
+    cv2.drawContours(filled, [outer], -1, 1, cv2.FILLED)
+    band = 2 * _rule_width(own) + 3
+    inset = cv2.erode(filled, np.ones((band, band), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    held = own & inset
+    n, parts, st, _ = cv2.connectedComponentsWithStats(held, connectivity=8)
+    big = [k for k in range(1, n) if max(st[k, 2], st[k, 3]) >= config.BOX_HELD * min(w, h)]
+    inner = np.isin(parts, big)
+    labels[(own > 0) & ~inner] = 0  # the frame, and the specks (a die's dots) it touched
+    if not big:
+        comps.rows[i] = [x, y, w, h, 0]
+        return True
+    ys, xs = np.nonzero(inner)
+    comps.rows[i] = [x + int(xs.min()), y + int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1, len(ys)]
+    return True
+
+
+def _rule_width(own: np.ndarray) -> int:
+    """Width in pixels of a box outline's rule: the median run of ink inward from each side,
+    along rows and columns through a third, the half and two thirds of the box (a digit that
+    touches one side lengthens a run or two, not the median)."""
+    h, w = own.shape
+    lines = [own[int(h * f)] for f in (0.3, 0.5, 0.7)] + [own[:, int(w * f)] for f in (0.3, 0.5, 0.7)]
+    runs = []
+    for line in lines:
+        for ends in (line, line[::-1]):
+            on = np.flatnonzero(ends)
+            if len(on) == 0:
+                continue
+            start = on[0]
+            off = np.flatnonzero(ends[start:] == 0)
+            runs.append(int(off[0]) if len(off) else len(ends) - start)
+    return int(np.median(runs)) if runs else 1
 
 
 def _too_wide(along: float, across: float, height: float) -> bool:
