@@ -311,8 +311,11 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
     found = _passes(make_mask, comps, grouped, frame_long if _has_page_lines(comps.raw, shape) else None)
     if found[3] is None or not found[3].any():
         grid = _hidden_grid(comps.raw, shape, make_mask, grouped[1:])
-        if grid is not None:
-            found = _passes(make_mask, comps, grouped, *grid)
+    else:  # rules removed, but a table too thickly ruled for their kernels may be left whole
+        cleaned = found[0]
+        grid = _hidden_grid(found[1].raw, shape, lambda: cleaned, found[2][1:])
+    if grid is not None:
+        found = _passes(make_mask, comps, grouped, *grid)
     return found[:3]
 
 
