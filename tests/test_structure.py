@@ -279,3 +279,18 @@ def test_a_thickly_ruled_table_is_found_after_thinner_rules_came_out(classifier,
     scene = render_condition("table", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
     result = read_frame(scene.frame, classifier)
     assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "831656311"
+
+
+def test_a_margin_line_thresholded_in_pieces_is_no_1(classifier, mnist):
+    """A notebook's faint margin line comes out of the threshold only where it is darkest: a short
+    straight piece beside the row, read as a 1 ("13230"). Past both its ends the line goes on,
+    fainter, which a pen's 1 never does."""
+    from vision.pipeline import read_frame
+    from vision.synth.conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng(23)
+    idx = rng.choice(len(x), size=int(rng.integers(4, 13)), replace=False)
+    scene = render_condition("ruled", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    result = read_frame(scene.frame, classifier)
+    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "3230"

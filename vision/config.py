@@ -57,14 +57,6 @@ MARK_WEIGHT = 0.15
 # Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
 # large as one digit class plus a third and never crowds the digits out.
 REJECT_SHARE = 0.14
-# Digits MNIST lacks (vision.synth.variants), per training digit: two touching digits run into one
-# crop, trained as "not a character" so a cut between them wins; one digit with a sliver of its
-# neighbour left by a cut, trained as that digit so the cut's parts read surely; European 1s with a
-# long flag, which MNIST's writers rarely draw.
-PAIR_SHARE = 0.05
-SLIVER_DIGIT_SHARE = 0.08
-FLAGGED_ONE_SHARE = 0.04
-PAIR_SEED, SLIVER_SEED, FLAG_SEED = 3, 4, 5  # offsets from --seed
 BATCH_SIZE = 128  # --batch-size default
 VAL_BATCH_SIZE = 512  # validation batches: no gradients, so larger is only faster
 EPOCHS = 22  # from scratch: the shipped model's run
@@ -253,6 +245,14 @@ BOX_MAX_ASPECT = 2.5  # ...its longer side at most this x the shorter...
 BOX_MAX_INK = 0.6  # ...its ink at most this share of its box and of its outline (a frame, not a blob)...
 BOX_RECT_FILL = 0.92  # ...and its outer contour filling this share of its turned bounding rectangle
 BOX_HELD = 0.4  # x its shorter side: what it held stays if this tall or wide (a die's dots go)
+# A thin straight candidate that goes on, fainter, past both its ends is a printed line, not a 1
+# (segment._on_a_faint_line): looked at when this elongated (long over short side)...
+FAINT_LINE_ASPECT = 4.0
+FAINT_LINE_REACH = 1.5  # x char height: ...along its axis this far past each end...
+FAINT_LINE_OFFSET = 0.3  # x char height: ...against lines this far beside it...
+FAINT_LINE_SAMPLES = 16  # ...at this many points each side...
+FAINT_LINE_MARGIN = 8  # ...where the axis is this much darker (contrast levels)...
+FAINT_LINE_SHARE = 0.7  # ...at this share of the points, past both ends
 SMALL_PART = 0.4  # components shorter than this x median height are parts or specks
 SPARSE_FILL = 0.12  # ...as does ink filling less than this of its box (a sparse L or frame)
 SPARSE_SIZE = 3.0  # ...when it is this many times the median component height

@@ -278,6 +278,7 @@ def segment(
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
     paper = functools.cache(lambda: _paper_level(ink))  # once a frame, only when it has a candidate
     kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
+    kept = [g for g in kept if not _on_a_faint_line(contrast, comps, g, height)]
     if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
     groups, unboxed = _unbox(groups, comps, height)
@@ -758,6 +759,46 @@ def _off_page(ink: np.ndarray, comps: _Comps, group: list[int], paper: Callable[
         return False
     around = ink[y0 - band : y1 + band, x0 - band : x1 + band]
     return _grey_median(around) < config.DESK_SHARE * paper()
+
+
+def _on_a_faint_line(contrast: np.ndarray, comps: _Comps, group: list[int], height: float) -> bool:
+    """Whether a thin straight candidate is the dark stretch of a longer, fainter printed line (a
+    notebook's margin line, thresholded only in pieces), not a 1: past both its ends the contrast
+    image goes on darker along its axis than beside it. A pen's 1 ends where it ends."""
+    if len(group) != 1:
+        return False
+    x, y, w, h, _ = comps.rows[group[0]]
+    if max(w, h) < config.FAINT_LINE_ASPECT * max(min(w, h), 1) or max(w, h) < config.SMALL_PART * height:
+        return False
+    own = (comps.labels[y : y + h, x : x + w] == comps.ids[group[0]]).view(np.uint8)
+    pts = cv2.findNonZero(own)
+    if pts is None or len(pts) < 2:
+        return False
+    vx, vy, cx, cy = (float(v) for v in cv2.fitLine(pts, cv2.DIST_L2, 0, 0.01, 0.01).ravel())
+    along = np.array([vx, vy]) if vy >= 0 else -np.array([vx, vy])  # pointing down the frame
+    across = np.array([-along[1], along[0]])
+    centre = np.array([x + cx, y + cy])
+    half = 0.5 * float(np.hypot(w, h))
+    reach, offset = config.FAINT_LINE_REACH * height, config.FAINT_LINE_OFFSET * height
+    steps = np.linspace(half + 0.1 * height, half + reach, config.FAINT_LINE_SAMPLES)
+    H, W = contrast.shape
+    for sign in (-1.0, 1.0):  # beyond each end
+        ts = centre + sign * steps[:, None] * along
+        inside = (ts[:, 0] >= 0) & (ts[:, 0] < W) & (ts[:, 1] >= 0) & (ts[:, 1] < H)
+        if inside.sum() < config.FAINT_LINE_SAMPLES // 2:
+            return False  # too near the frame's edge to tell
+        on = _sample(contrast, ts)
+        beside = np.maximum(_sample(contrast, ts + offset * across), _sample(contrast, ts - offset * across))
+        if np.mean(on[inside] > beside[inside] + config.FAINT_LINE_MARGIN) < config.FAINT_LINE_SHARE:
+            return False
+    return True
+
+
+def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Values of a 2-D image at (N, 2) x, y points, rounded to pixels and clipped to the frame."""
+    h, w = image.shape
+    px = np.clip(np.round(points).astype(int), 0, [w - 1, h - 1])
+    return image[px[:, 1], px[:, 0]].astype(np.float64)
 
 
 _RIM = np.ones((config.STROKE_RIM_PX, config.STROKE_RIM_PX), np.uint8)  # the anti-aliased rim, left out of "inside"
