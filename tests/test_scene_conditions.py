@@ -351,19 +351,28 @@ def test_cli_prints_a_table_and_saves_the_frames(mnist_path, tmp_path, capsys):
         main(["--only", "crumpled"])
 
 
-# Characters read per condition on the 30 scenes of seed 0 (``python -m vision.conditions_eval``,
-# the shipped model), measured when these floors were set; each floor sits 3 points below, so a
-# change that loses a few characters of one condition fails here. At session start (before
-# structure removal, cuts, colour, polarity by region and the skin rule) the reader read 52.4% in all.
+# Characters read per condition on the 30 scenes of seeds 0 and 1 (``python -m vision.conditions_eval
+# --seed N``, the shipped model), measured when these floors were set; each floor sits 1.5 points
+# (3-4 characters) below, so a change that loses a few characters of one condition fails here.
+# Readings are deterministic for one model and code. At the first session's start (before structure
+# removal, cuts, colour, polarity by region and the skin rule) the reader read 52.4% in all.
 MEASURED = {
-    "ruled": 0.878, "squared": 0.975, "boxes": 0.670, "table": 0.792, "operators": 0.815,
-    "touching": 0.591, "small": 0.966, "colour": 0.961, "desk": 0.974, "fingers": 0.763,
+    0: {
+        "ruled": 0.903, "squared": 0.975, "boxes": 0.867, "table": 0.937, "operators": 0.865,
+        "touching": 0.828, "small": 0.966, "colour": 0.989, "desk": 0.969, "fingers": 0.947,
+    },
+    1: {
+        "ruled": 0.930, "squared": 0.921, "boxes": 0.825, "table": 0.874, "operators": 0.895,
+        "touching": 0.809, "small": 0.965, "colour": 0.944, "desk": 0.960, "fingers": 0.931,
+    },
 }  # fmt: skip
 
 
-def test_the_reader_reads_each_condition(mnist, classifier):
+@pytest.mark.parametrize("seed", sorted(MEASURED))
+def test_the_reader_reads_each_condition(mnist, classifier, seed):
     _, (x_test, y_test) = mnist
-    scores = score_conditions(classifier, x_test, y_test, per_condition=30, seed=0)
-    low = {n: round(s.char_accuracy, 3) for n, s in scores.items() if s.char_accuracy < MEASURED[n] - 0.03}
+    scores = score_conditions(classifier, x_test, y_test, per_condition=30, seed=seed)
+    floors = MEASURED[seed]
+    low = {n: round(s.char_accuracy, 3) for n, s in scores.items() if s.char_accuracy < floors[n] - 0.015}
     assert not low, low
-    assert sum(s.chars - s.edits for s in scores.values()) / sum(s.chars for s in scores.values()) >= 0.83
+    assert sum(s.chars - s.edits for s in scores.values()) / sum(s.chars for s in scores.values()) >= 0.9
