@@ -135,3 +135,22 @@ def test_a_slash_leaning_less_than_a_slanted_1_is_a_mark_beside_upright_writing(
         kept += len(read_frame(_mnist_row([*row[:2], x[rng.choice(ones)], *row[2:]]), classifier).detections) == 5
     assert marked >= 0.4 * trials  # 0 before the writing's lean was measured
     assert kept >= 0.9 * trials
+
+
+def test_a_printed_word_beside_the_writing_is_no_number(classifier, rng):
+    """A score card's column header "2.SPIEL" over handwritten digits: its printed 2, its S (a 5)
+    and its I (a 1) were read ("2514074"). Letters set as close as print sets them, on one
+    baseline as exactly as print does, one of them no character, are a word."""
+    from vision.pipeline import read_frame
+    from vision.synth.glyphs import hershey_glyph
+
+    page = np.full((300, 900), 235, np.uint8)
+    cv2.putText(page, "2.SPIEL", (60, 90), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 40, 3, cv2.LINE_AA)
+    for k, c in enumerate("4074"):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (44, 72))
+        region = page[170:242, 80 + 90 * k : 124 + 90 * k]
+        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
+    result = read_frame(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), classifier)
+    assert "".join(d.char for d in result.detections) == "4074"

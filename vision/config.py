@@ -289,6 +289,11 @@ MNIST_TILT_DEG = (-21.4, -5.0, -6.3, 4.5, 7.8, -9.2, -0.7, 3.4, -4.9, 10.2)
 SLASH_SAME_WRITER_DEG = 12.0  # another 1 in view leaning within this of it: the writer slants every 1
 SLASH_NEIGHBOUR_REACH = 3.0  # x char height: a slash has characters both sides within this on its line
 BRACKET_LOOKALIKES = "17"  # what the model reads a bracket as
+# A printed word (pipeline._printed_words): this many marks or more...
+WORD_MIN_LETTERS = 3
+WORD_GAP = 0.35  # ...gaps under this x the smaller one's height, as letters are set...
+WORD_LETTER_HEIGHT = 0.5  # ...and those at least this share of the tallest (not "." or ":")...
+WORD_BASELINE = 0.03  # ...standing on one baseline within this x the tallest's height
 
 # --- Printed structure (vision/structure.py): rules, grids, box borders, table lines ---------
 STRUCTURE_PROBE_SIDE = 320  # the lines' direction is measured on a max-pooled copy this long

@@ -172,6 +172,49 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
     return marks
 
 
+def _printed_words(boxes, rejected: list[bool]) -> list[int]:
+    """Candidates that are letters of a printed word ("Code:", "1.SPIEL", a card's title), not
+    characters: runs of three or more marks set as close as letters (gaps under WORD_GAP of their
+    height) that stand on one baseline as exactly as print does (WORD_BASELINE of their height),
+    one of them at least read as no character. Handwriting never sits on its line so exactly; a
+    handwritten sum's operators float between the digits, off their baseline."""
+    n = len(boxes)
+    if n < 3 or not any(rejected):
+        return []
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(n), key=lambda k: boxes[k].x)
+    for a_pos, a in enumerate(order):
+        ba = boxes[a]
+        for b in order[a_pos + 1 :]:
+            bb = boxes[b]
+            small = min(ba.h, bb.h)
+            if bb.x - ba.x2 > config.WORD_GAP * small:
+                break
+            overlap = min(ba.y2, bb.y2) - max(ba.y, bb.y)
+            if overlap >= 0.5 * small:
+                parent[find(b)] = find(a)
+    words: dict[int, list[int]] = {}
+    for k in range(n):
+        words.setdefault(find(k), []).append(k)
+    out = []
+    for members in words.values():
+        if len(members) < config.WORD_MIN_LETTERS or not any(rejected[k] for k in members):
+            continue
+        tall = max(boxes[k].h for k in members)
+        letters = [k for k in members if boxes[k].h >= config.WORD_LETTER_HEIGHT * tall]  # not ":" or "."
+        bottoms = [boxes[k].y2 for k in letters]
+        if len(letters) >= 2 and max(bottoms) - min(bottoms) <= config.WORD_BASELINE * tall:
+            out += members
+    return out
+
+
 def _neighbours(boxes, i: int, height: float) -> list[int]:
     """The boxes on box ``i``'s text line within reach of it, when it has some both left and
     right of it; else none."""
@@ -212,6 +255,9 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     reject = probs[:, config.REJECT_INDEX].tolist()
     for i in _brackets(seg, best):
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
+    rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
+    for i in _printed_words(seg.boxes, rejected):
+        reject[i] = 1.0
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= config.DROP_CONFIDENCE]
     if not keep:
         return [], [], []
