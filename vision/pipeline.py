@@ -154,8 +154,9 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
         i
         for i, box in enumerate(seg.boxes)
         if config.CLASSES[best[i]] in config.BRACKET_LOOKALIKES
-        and box.h / height >= config.BRACKET_TALL
+        and box.h / height >= config.BRACKET_TALL_BENT
         and bracket_shaped(shape(i))
+        and (box.h / height >= config.BRACKET_TALL or shape(i).bow >= config.BRACKET_BENT)
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
     for i in ones:
