@@ -211,3 +211,17 @@ def one_error_line(err: str, *needles: str) -> str:
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]
+
+
+def read_condition_scene(classifier, mnist, name: str, seed: int, sizes: tuple[int, int]) -> tuple[str, str]:
+    """(truth, reading) of one generated scene of condition ``name``: ``sizes`` (low, high
+    exclusive) MNIST test digits drawn by a ``seed`` stream, as the regression tests pin them."""
+    from vision.pipeline import read_frame
+    from vision.synth.conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(x), size=int(rng.integers(*sizes)), replace=False)
+    scene = render_condition(name, list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    result = read_frame(scene.frame, classifier)
+    return "".join(c.char for c in scene.chars), "".join(d.char for d in result.detections)

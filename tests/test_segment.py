@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import read_condition_scene
 
 from vision.evaluate import read_labels
 from vision.segment import choose_polarity, segment, to_gray
@@ -261,12 +262,5 @@ def test_marks_off_the_card_on_a_dark_desk_are_not_read(classifier, mnist):
 def test_the_rim_of_a_held_card_is_no_1_even_a_little_wide(classifier, mnist):
     """A card held up by its fingers: the shadowed rim along its edge, a third as wide as it is
     tall, has the card on one side only and was read as a 1 among the digits ("2611236")."""
-    from vision.pipeline import read_frame
-    from vision.synth.conditions import render_condition
-
-    _, (x, y) = mnist
-    rng = np.random.default_rng(18)
-    idx = rng.choice(len(x), size=int(rng.integers(3, 7)), replace=False)
-    scene = render_condition("fingers", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
-    result = read_frame(scene.frame, classifier)
-    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "261236"
+    truth, reading = read_condition_scene(classifier, mnist, "fingers", 18, (3, 7))
+    assert reading == truth == "261236"

@@ -6,6 +6,7 @@ import math
 
 import cv2
 import numpy as np
+from conftest import read_condition_scene
 
 from vision.segment import segment
 from vision.structure import line_angles, remove_structure, table_rules
@@ -270,27 +271,13 @@ def test_a_thickly_ruled_table_is_found_after_thinner_rules_came_out(classifier,
     """A generated table whose rules are too thick for the kernels the free digits' height gives:
     that pass takes some rules and leaves the table whole around the digits that touch it, so its
     repeated lines must still be looked for (8 31 65 63 11 read as nothing before)."""
-    from vision.pipeline import read_frame
-    from vision.synth.conditions import render_condition
-
-    _, (x, y) = mnist
-    rng = np.random.default_rng(149)
-    idx = rng.choice(len(x), size=int(rng.integers(6, 17)), replace=False)
-    scene = render_condition("table", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
-    result = read_frame(scene.frame, classifier)
-    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "831656311"
+    truth, reading = read_condition_scene(classifier, mnist, "table", 149, (6, 17))
+    assert reading == truth == "831656311"
 
 
 def test_a_margin_line_thresholded_in_pieces_is_no_1(classifier, mnist):
     """A notebook's faint margin line comes out of the threshold only where it is darkest: a short
     straight piece beside the row, read as a 1 ("13230"). Past both its ends the line goes on,
     fainter, which a pen's 1 never does."""
-    from vision.pipeline import read_frame
-    from vision.synth.conditions import render_condition
-
-    _, (x, y) = mnist
-    rng = np.random.default_rng(23)
-    idx = rng.choice(len(x), size=int(rng.integers(4, 13)), replace=False)
-    scene = render_condition("ruled", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
-    result = read_frame(scene.frame, classifier)
-    assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "3230"
+    truth, reading = read_condition_scene(classifier, mnist, "ruled", 23, (4, 13))
+    assert reading == truth == "3230"
