@@ -593,7 +593,8 @@ def _unbox(groups: list[list[int]], comps: _Comps, height: float) -> tuple[list[
 
 def _take_frame(comps: _Comps, i: int) -> bool:
     """Whether component ``i`` is a printed box (see ``_unbox``); if so its frame leaves the
-    labels, and its stats row becomes what it held (area 0 when nothing)."""
+    labels, and its row in ``comps.rows`` (what the crops read) becomes what it held (area 0
+    when nothing). ``comps.stats`` keeps the component as labelled: the grouping is done."""
     x, y, w, h, area = comps.rows[i]
     labels = comps.labels[y : y + h, x : x + w]
     own = (labels == comps.ids[i]).view(np.uint8)
