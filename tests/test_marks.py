@@ -30,11 +30,12 @@ def test_a_slash_leans_like_one():
     assert stroke_shape(_stroke([(100, 10), (20, 110)])).tilt_deg < -30  # "/" leans right at the top
 
 
-def test_a_tall_bent_stroke_is_a_bracket_but_not_at_the_text_height():
+def test_a_tall_bent_stroke_is_a_bracket_but_not_below_the_text_height():
     patch = _bracket()
-    assert stroke_shape(patch).bow >= config.BRACKET_BOW
+    assert stroke_shape(patch).bow >= config.BRACKET_BENT  # bent far: a bracket at the text's height too
     assert is_bracket(patch, height_ratio=1.5)
-    assert not is_bracket(patch, height_ratio=1.0)  # as tall as the digits: a bent 1 stays a 1
+    assert is_bracket(patch, height_ratio=1.0)
+    assert not is_bracket(patch, height_ratio=0.85)  # shorter than the digits: a bent 1 stays a 1
 
 
 def test_few_mnist_ones_and_sevens_are_bracket_shaped(mnist):

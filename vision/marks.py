@@ -66,9 +66,18 @@ def _bow(ink: np.ndarray, dx: np.ndarray, dy: np.ndarray, theta: float) -> float
 
 
 def is_bracket(patch: np.ndarray, height_ratio: float) -> bool:
-    """Whether a crop read as a digit is a bracket: a thin bent stroke standing at least
-    BRACKET_TALL times as tall as the text's characters (``height_ratio``)."""
-    return height_ratio >= config.BRACKET_TALL and bracket_shaped(stroke_shape(patch))
+    """Whether a crop read as a digit is a bracket (see ``bracket_at``)."""
+    return bracket_at(stroke_shape(patch), height_ratio)
+
+
+def bracket_at(shape: StrokeShape, height_ratio: float) -> bool:
+    """Whether a stroke of ``shape`` standing ``height_ratio`` times as tall as the text's
+    characters is a bracket: thin and bent, and at least BRACKET_TALL as tall, or only
+    BRACKET_TALL_BENT when bent as far as BRACKET_BENT (handwritten brackets drawn no taller
+    than the digits)."""
+    if height_ratio < config.BRACKET_TALL_BENT or not bracket_shaped(shape):
+        return False
+    return height_ratio >= config.BRACKET_TALL or shape.bow >= config.BRACKET_BENT
 
 
 def bracket_shaped(shape: StrokeShape) -> bool:

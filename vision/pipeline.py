@@ -13,7 +13,7 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between
-from vision.marks import StrokeShape, bracket_shaped, slash_shaped, stroke_shape
+from vision.marks import StrokeShape, bracket_at, slash_shaped, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -154,9 +154,8 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
         i
         for i, box in enumerate(seg.boxes)
         if config.CLASSES[best[i]] in config.BRACKET_LOOKALIKES
-        and box.h / height >= config.BRACKET_TALL_BENT
-        and bracket_shaped(shape(i))
-        and (box.h / height >= config.BRACKET_TALL or shape(i).bow >= config.BRACKET_BENT)
+        and box.h / height >= config.BRACKET_TALL_BENT  # before the stroke shape is measured
+        and bracket_at(shape(i), box.h / height)
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
     for i in ones:
