@@ -281,3 +281,24 @@ def test_a_margin_line_thresholded_in_pieces_is_no_1(classifier, mnist):
     fainter, which a pen's 1 never does."""
     truth, reading = read_condition_scene(classifier, mnist, "ruled", 23, (4, 13))
     assert reading == truth == "3230"
+
+
+def test_thick_rules_of_a_box_strip_come_out_whole():
+    """A box strip printed 8 px thick at the size the frame is read: its top and bottom rules are
+    two parallel rules, so their width is read on their ridge; they come out and the strokes
+    standing on them stay (with the width taken as twice the median distance to the rules' edge,
+    half their width, this strip lost every stroke)."""
+    h, w, char_h = 480, 640, 60
+    rules = np.zeros((h, w), np.uint8)
+    for y in (180, 180 + char_h + 20):
+        cv2.line(rules, (40, y + 20), (600, y - 20), 255, 8)  # tilted 4 degrees, as a held card
+    ink = np.zeros_like(rules)
+    for i in range(6):  # thin strokes standing on the bottom rule, one per cell
+        x = 80 + 85 * i
+        cv2.line(ink, (x, 262 - int(x * 0.071) + 20), (x + 10, 205 - int(x * 0.071) + 20), 255, 4)
+    mask = cv2.bitwise_or(rules, ink)
+    cleaned, _ = remove_structure(mask, 0.0, (2.0 * char_h, 2.0 * char_h), float(char_h))
+    left = np.count_nonzero(cv2.bitwise_and(cleaned, cv2.bitwise_and(rules, cv2.bitwise_not(ink))))
+    assert left < 0.1 * np.count_nonzero(rules)
+    kept = np.count_nonzero(cv2.bitwise_and(cleaned, ink)) / np.count_nonzero(ink)
+    assert kept > 0.7

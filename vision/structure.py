@@ -87,11 +87,17 @@ def line_kernel(length: int, angle: float) -> np.ndarray:
 
 
 def find_lines(
-    mask: np.ndarray, angles: tuple[float, float], lengths: tuple[float, float], rule_px: float | None = None
+    mask: np.ndarray,
+    angles: tuple[float, float],
+    lengths: tuple[float, float],
+    rule_px: float | None = None,
+    ruled_check: bool = False,
 ) -> np.ndarray:
     """0/255 mask of the straight runs of ``mask`` at least ``lengths[i]`` px long at ``angles[i]``,
     less the parts clearly thicker than the rules (``rule_px`` wide when known, see
-    ``_thicker_than_rules``; ``math.inf`` keeps every run).
+    ``_thicker_than_rules``; ``math.inf`` keeps every run). ``ruled_check``: measure the rules'
+    width on their ridge when they are parallel rules (only once characters are measured: the
+    frame-long first pass also finds a card's shadowed edge, whose pieces pass for two rules).
 
     Long kernels run on a max-pooled copy (cheap at any resolution); the runs found there are
     then traced on the full mask with a short kernel of the same direction.
@@ -99,6 +105,7 @@ def find_lines(
     k = max(1, int(max(lengths) // config.STRUCTURE_MAX_KERNEL))
     pooled = _max_pool(mask, k)
     lines = np.zeros_like(mask)
+    ruled = False  # two or more parallel rules along the text: printed lines, not strokes
     for family, (a, length) in enumerate(zip(angles, lengths)):
         if length <= 0:
             continue
@@ -109,11 +116,14 @@ def find_lines(
         small = cv2.dilate(pooled, np.ones((3, 3), np.uint8)) if thicken else pooled
         found = cv2.morphologyEx(small, cv2.MORPH_OPEN, line_kernel(_odd(length / k), a))
         if k > 1:
-            lines |= _trace(mask, found, a, k, thicken)
+            runs = _trace(mask, found, a, k, thicken)
         else:
-            lines |= cv2.bitwise_and(_undo_thicken(found) if thicken else found, mask)
+            runs = cv2.bitwise_and(_undo_thicken(found) if thicken else found, mask)
+        if family == 0 and rule_px is None and ruled_check:
+            ruled = _ruled(runs, a, length)
+        lines |= runs
     if rule_px != math.inf:
-        lines = cv2.subtract(lines, _thicker_than_rules(lines, rule_px))
+        lines = cv2.subtract(lines, _thicker_than_rules(lines, rule_px, ruled))
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))  # the anti-aliased rim of each line
     return cv2.bitwise_and(mask, lines)
 
@@ -138,17 +148,24 @@ def _undo_thicken(found: np.ndarray) -> np.ndarray:
     return cv2.erode(found, np.ones((3, 3), np.uint8))
 
 
-def _thicker_than_rules(lines: np.ndarray, rule_px: float | None = None) -> np.ndarray:
+def _thicker_than_rules(lines: np.ndarray, rule_px: float | None = None, ruled: bool = False) -> np.ndarray:
     """Parts of the straight runs clearly thicker than the rules themselves: a pen stroke lying
     on a rule (the base of a 2, the bar of a 4), which is writing, not print. ``rule_px``: the
-    rules' width when known (a table measured on its own), else twice the median depth of the
-    runs' pixels (half a thin rule's width; for strokes taken as runs, it keeps them)."""
+    rules' width when known (a table measured on its own). Else, when the runs are ``ruled``
+    (two or more parallel rules, see ``_ruled``), twice the depth along their middle (the
+    distance transform's ridge): a rule's own width, so a thick printed rule comes out whole.
+    Otherwise twice the median depth of the runs' pixels: half a rule's width, which keeps
+    strokes taken as runs (a chain of touching digits, a card's ragged edge)."""
     points = lines > 0
     if not points.any():
         return np.zeros_like(lines)
     if rule_px is None:
-        depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)[points]
-        rule_px = 2 * float(np.median(depth))
+        depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
+        if ruled:
+            ridge = points & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
+            rule_px = 2 * float(np.median(depth[ridge]))
+        else:
+            rule_px = 2 * float(np.median(depth[points]))
     side = int(round(rule_px)) + config.RULE_THICKER_PX
     return cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
 
@@ -188,22 +205,36 @@ def table_rules(mask: np.ndarray, angle: float) -> float | None:
     return 2.0 * float(np.median(depth[ridge]))
 
 
-def _parallel_runs(lines: np.ndarray, angle: float, length: float) -> int:
+def _parallel_runs(lines: np.ndarray, angle: float, length: float, min_gap: int = 1) -> int:
     """How many separate lines at ``angle`` ``lines`` holds: pixels grouped by their offset
-    across the direction, a group counting when it holds half a line of ``length`` pixels."""
+    across the direction, a group counting when it holds half a line of ``length`` pixels.
+    Groups fewer than ``min_gap`` empty offsets apart are one line (a ragged band)."""
     ys, xs = np.nonzero(lines)
     if len(xs) == 0:
         return 0
     offset = np.round(ys * math.cos(angle) - xs * math.sin(angle)).astype(np.int64)
-    counts = np.bincount(offset - offset.min()).tolist() + [0]
-    runs, total = 0, 0
+    counts = np.bincount(offset - offset.min()).tolist() + [0] * min_gap
+    runs, total, empty = 0, 0, 0
     for c in counts:
         if c:
-            total += c
+            total, empty = total + c, 0
         elif total:
-            runs += total >= 0.5 * length
-            total = 0
+            empty += 1
+            if empty >= min_gap:
+                runs += total >= 0.5 * length
+                total = 0
     return runs
+
+
+def _ruled(runs: np.ndarray, angle: float, length: float) -> bool:
+    """Whether the straight runs along the text are two or more printed rules: parallel lines
+    apart by RULED_GAP of their own width at least (a box strip's top and bottom, a page's
+    rules), not the ragged edge of a card or one stroke."""
+    points = runs > 0
+    if not points.any():
+        return False
+    width = 4.0 * float(cv2.distanceTransform(runs, cv2.DIST_L2, 3)[points].mean())  # see table_rules
+    return _parallel_runs(runs, angle, length, max(1, round(config.RULED_GAP * width))) >= 2
 
 
 def remove_structure(
@@ -223,7 +254,7 @@ def remove_structure(
     when known (see ``find_lines``).
     """
     angles = line_angles(mask, angle)
-    lines = find_lines(mask, angles, lengths, rule_px)
+    lines = find_lines(mask, angles, lengths, rule_px, ruled_check=height is not None)
     cleaned = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
     cleaned = _repair_crossings(cleaned, lines, angles, height or 0.0)
     if known is not None:
