@@ -160,12 +160,10 @@ def _thicker_than_rules(lines: np.ndarray, rule_px: float | None = None, ruled: 
     if not points.any():
         return np.zeros_like(lines)
     if rule_px is None:
-        depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
         if ruled:
-            ridge = points & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
-            rule_px = 2 * float(np.median(depth[ridge]))
+            rule_px = _ridge_width(lines)
         else:
-            rule_px = 2 * float(np.median(depth[points]))
+            rule_px = 2 * float(np.median(cv2.distanceTransform(lines, cv2.DIST_L2, 3)[points]))
     side = int(round(rule_px)) + config.RULE_THICKER_PX
     return cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
 
@@ -199,9 +197,14 @@ def table_rules(mask: np.ndarray, angle: float) -> float | None:
         found |= lines
     if not (min(counts) >= 2 or max(counts) >= 3):
         return None
-    # A rule's width is twice the depth along its middle (the distance transform's ridge).
-    depth = cv2.distanceTransform(found, cv2.DIST_L2, 3)
-    ridge = (found > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
+    return _ridge_width(found)
+
+
+def _ridge_width(lines: np.ndarray) -> float:
+    """The rules' width (px): twice the depth along their middle (the distance transform's
+    ridge), where a median over all their pixels gives half of it."""
+    depth = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
+    ridge = (lines > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
     return 2.0 * float(np.median(depth[ridge]))
 
 
