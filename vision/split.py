@@ -171,7 +171,9 @@ def choose(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray, width: f
     reading's score is the probability of its verdict, a character or "not a character": a 7
     run into a handwritten + cuts into a sure 7 and a sure non-character, which is then left
     out. A cut scores the product over its parts, so every extra part must be read surely, and
-    one part at least must be a character. ``width`` is the crop's width in character heights:
+    one part at least must be a character. A whole read as no character counts as a mark part
+    would (SPLIT_MARK_PART): else a "70" run together, read as a sure scribble, keeps its sure
+    7 and 0 from ever winning. ``width`` is the crop's width in character heights:
     one wider than SPLIT_WIDE is hardly one character, nor a single mark, so as a whole it only
     counts for half its character confidence.
     """
@@ -179,7 +181,8 @@ def choose(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray, width: f
     if width > config.SPLIT_WIDE and not (conf >= config.SPLIT_SURE_WHOLE and width <= config.SPLIT_GUESS_WIDTH):
         whole_score = 0.5 * conf
     else:  # the narrower, the likelier one character: an 8 cuts into a sure 6 and a sure 3
-        whole_score = _score(whole) + config.SPLIT_NARROW_MARGIN * (config.SPLIT_WIDE - width)
+        whole_score = _score(whole) * (1.0 if _is_char(whole) else config.SPLIT_MARK_PART)
+        whole_score += config.SPLIT_NARROW_MARGIN * (config.SPLIT_WIDE - width)
     # A cut is taken for characters read surely, never for a doubtful one.
     return _best_chain(lattice, probs, whole_score + config.SPLIT_MARGIN, every_char_sure=True)
 
