@@ -43,6 +43,15 @@ def test_gaps_become_spaces():
     assert gaps_before(centers, widths, row, 30.0, 0.0) == [False, False, False, True, False]
 
 
+def test_a_character_inside_its_box_says_nothing_of_the_direction():
+    """Two box strips one above the other, a digit in the lower one measured on its own: the
+    digit's centre lies a few pixels from its strip's, a 45 degree 'neighbour' that once set the
+    text direction (and hid the strips' rules from the line search). Only the label beside the
+    strip is a neighbour."""
+    centers = np.array([[316.0, 194.0], [319.0, 355.0], [325.0, 361.0], [74.0, 365.0]])
+    assert abs(math.degrees(text_angle(centers, 99.0))) < 5
+
+
 def test_degenerate_inputs():
     assert group_rows(np.zeros((0, 2)), np.zeros(0), 10.0, 0.0) == []
     assert text_angle(np.array([[1.0, 2.0]]), 10.0) == 0.0

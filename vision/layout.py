@@ -25,7 +25,8 @@ def text_angle(centers: np.ndarray, height: float) -> float:
     dist = np.hypot(d[..., 0], d[..., 1])
     ang = np.arctan2(d[..., 1], d[..., 0])
     steep, far = math.radians(config.NEIGHBOUR_MAX_ANGLE_DEG), config.NEIGHBOUR_MAX_DIST * height
-    ok = (np.abs(ang) <= steep) & (dist > 0) & (dist < far)
+    near = config.NEIGHBOUR_MIN_DIST * height
+    ok = (np.abs(ang) <= steep) & (dist > near) & (dist < far)
     dist = np.where(ok, dist, np.inf)
     nearest = np.argmin(dist, axis=1)
     rows = np.arange(len(centers))
