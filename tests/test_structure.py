@@ -302,3 +302,13 @@ def test_thick_rules_of_a_box_strip_come_out_whole():
     assert left < 0.1 * np.count_nonzero(rules)
     kept = np.count_nonzero(cv2.bitwise_and(cleaned, ink)) / np.count_nonzero(ink)
     assert kept > 0.7
+
+
+def test_rules_the_first_pass_broke_are_found_whole_in_the_second(classifier, mnist):
+    """A tilted strip of seven boxes, 0.9 of the frame wide: the frame-long first pass takes its
+    rules out in pieces (a digit touching a rule keeps one), pieces too short for the second
+    pass's kernels. The second pass looks for rules on the mask as it came, where they are
+    whole, and repairs the crossings of both passes at the measured height; on the cleaned mask
+    the last 4, touching its box's side, read as a 1."""
+    truth, reading = read_condition_scene(classifier, mnist, "boxes", 29, (5, 8))
+    assert reading == truth == "8894234"

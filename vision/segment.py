@@ -334,8 +334,10 @@ def _passes(make_mask, comps: _Comps, grouped, first: tuple[float, float] | None
     _, angle, height = grouped
     if len(comps.stats) and (removed is not None or _has_long_components(comps.raw, height)):
         length = config.LINE_MIN_LENGTH * height
-        source = make_mask() if cleaned is None else cleaned
-        cleaned, removed = remove_structure(source, angle, (length, length), height, removed)
+        # On the mask as it came: the first pass leaves broken rules behind (a stroke on it kept
+        # a piece), pieces shorter than these kernels; whole, they are found, and the first
+        # pass's lines are taken out with them, their crossings repaired at the measured height.
+        cleaned, removed = remove_structure(make_mask(), angle, (length, length), height, removed, known_out=True)
         comps = _components(cleaned)
         grouped = _group_components(comps, side)
         if grouped[2] < config.STRUCTURE_HEIGHT_DROP * height:
