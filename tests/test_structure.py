@@ -312,3 +312,26 @@ def test_rules_the_first_pass_broke_are_found_whole_in_the_second(classifier, mn
     the last 4, touching its box's side, read as a 1."""
     truth, reading = read_condition_scene(classifier, mnist, "boxes", 29, (5, 8))
     assert reading == truth == "8894234"
+
+
+def test_a_grid_that_joins_everything_in_view_into_one_cut_off_component_is_taken_out(classifier, mnist):
+    """Squared paper filling the frame, its grid dense enough to fill 17% of the frame (page
+    rules fill less than 15%), the digits joined to it: the one component is cut by the frame's
+    edge, so no character was kept and nothing read. Such a component can only be structure
+    holding the writing: the frame-long pass takes it out, and 3 of the 4 digits read (the 8
+    reads as a 5). The scene is the 28th "squared" scene of the condition eval's seed 0
+    (``python -m vision.conditions_eval --seed 0``)."""
+    from vision.conditions_eval import _CHARS_PER_SCENE, CONDITIONS
+    from vision.pipeline import read_frame
+    from vision.synth.conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng((0, CONDITIONS.index("squared")))
+    for _ in range(28):
+        low, high = _CHARS_PER_SCENE["squared"]
+        idx = rng.choice(len(x), size=int(rng.integers(low, high + 1)), replace=False)
+        scene = render_condition("squared", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    truth = "".join(c.char for c in scene.chars)
+    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    assert truth == "3986"
+    assert len(reading) == 4 and sum(a == b for a, b in zip(reading, truth)) >= 3

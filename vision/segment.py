@@ -309,7 +309,11 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
     """
     grouped = _group_components(comps, min(shape))
     frame_long = (config.PAGE_KERNEL_ALONG * max(shape), config.PAGE_KERNEL_ACROSS * max(shape))
-    found = _passes(make_mask, comps, grouped, frame_long if _has_page_lines(comps.raw, shape) else None)
+    # Everything in view one component the frame's edge cuts (a grid too dense for the page
+    # rules' fill, the writing joined to it) can only be structure holding the writing.
+    all_cut = not len(comps.stats) and bool(_frame_long(comps.raw, shape).any())
+    page = all_cut or _has_page_lines(comps.raw, shape)
+    found = _passes(make_mask, comps, grouped, frame_long if page else None)
     if found[3] is None or not found[3].any():
         grid = _hidden_grid(comps.raw, shape, make_mask, grouped[1:])
     else:  # rules removed, but a table too thickly ruled for their kernels may be left whole
