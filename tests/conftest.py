@@ -225,3 +225,18 @@ def read_condition_scene(classifier, mnist, name: str, seed: int, sizes: tuple[i
     scene = render_condition(name, list(x[idx]), [str(int(v)) for v in y[idx]], rng)
     result = read_frame(scene.frame, classifier)
     return "".join(c.char for c in scene.chars), "".join(d.char for d in result.detections)
+
+
+def condition_eval_scene(mnist, name: str, seed: int, index: int):
+    """Scene ``index`` (0-based) of condition ``name`` as ``python -m vision.conditions_eval
+    --seed SEED`` draws it (the scenes before it are drawn and dropped: one stream per condition)."""
+    from vision.conditions_eval import _CHARS_PER_SCENE, CONDITIONS
+    from vision.synth.conditions import render_condition
+
+    _, (x, y) = mnist
+    rng = np.random.default_rng((seed, CONDITIONS.index(name)))
+    low, high = _CHARS_PER_SCENE[name]
+    for _ in range(index + 1):
+        idx = rng.choice(len(x), size=int(rng.integers(low, high + 1)), replace=False)
+        scene = render_condition(name, list(x[idx]), [str(int(v)) for v in y[idx]], rng)
+    return scene

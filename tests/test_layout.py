@@ -52,6 +52,17 @@ def test_a_character_inside_its_box_says_nothing_of_the_direction():
     assert abs(math.degrees(text_angle(centers, 99.0))) < 5
 
 
+def test_chunks_of_characters_run_together_vote_their_own_direction():
+    """Two rows on ruled paper, each thresholded into chunks of run-together digits joined by
+    the rule under them: "31" and "35" above, "307" below. Their centres lie far apart, and
+    "307" and "35" are each other's nearest neighbours, 37 degrees apart diagonally. The chunks
+    themselves run level, and as wide runs they vote so."""
+    centers = np.array([[246.0, 237.0], [397.0, 240.0], [296.0, 315.0]])
+    assert abs(math.degrees(text_angle(centers, 55.0))) > 30  # centres alone
+    runs = np.array([[0.0, 2.0], [0.02, 2.9], [0.01, 3.1]])  # (direction, width in heights)
+    assert abs(math.degrees(text_angle(centers, 55.0, runs))) < 3
+
+
 def test_degenerate_inputs():
     assert group_rows(np.zeros((0, 2)), np.zeros(0), 10.0, 0.0) == []
     assert text_angle(np.array([[1.0, 2.0]]), 10.0) == 0.0

@@ -12,14 +12,18 @@ import numpy as np
 from vision import config
 
 
-def text_angle(centers: np.ndarray, height: float) -> float:
+def text_angle(centers: np.ndarray, height: float, runs: np.ndarray | None = None) -> float:
     """Dominant writing direction in radians (0 = left to right; text rising to the right has a
     negative angle, image y growing downwards), from each character's nearest sideways neighbour.
 
-    ``centers`` is (N, 2) x, y in pixels; ``height`` the median character height.
+    ``centers`` is (N, 2) x, y in pixels; ``height`` the median character height. ``runs``
+    (M, 2): the direction (radians) and the width in character heights of each component
+    holding characters run together; each votes as the neighbours inside it would.
     """
+    extra = np.zeros((0, 2)) if runs is None else np.asarray(runs, np.float64).reshape(-1, 2)
+    extra_weights = np.maximum(extra[:, 1] - 1.0, 0.0) / height**2
     if len(centers) < 2:
-        return 0.0
+        return _weighted_median(extra[:, 0], extra_weights) if len(extra) else 0.0
     d = centers[None, :, :] - centers[:, None, :]
     d = np.where(d[..., :1] < 0, -d, d)  # fold every vector to point rightwards
     dist = np.hypot(d[..., 0], d[..., 1])
@@ -31,16 +35,22 @@ def text_angle(centers: np.ndarray, height: float) -> float:
     nearest = np.argmin(dist, axis=1)
     rows = np.arange(len(centers))
     found = np.isfinite(dist[rows, nearest])
-    if not found.any():
+    if not found.any() and not len(extra):
         return 0.0
     angles = ang[rows[found], nearest[found]]
     # Close neighbours sit in the same row; far ones may be a row apart, diagonally: weight the
     # vote by closeness (1/d^2) and take the weighted median. Closer than a character height
     # counts as one height: two fragments of one broken character must not outvote the row.
     weights = 1.0 / np.maximum(dist[rows[found], nearest[found]], height) ** 2
-    order = np.argsort(angles)
+    return _weighted_median(np.concatenate([angles, extra[:, 0]]), np.concatenate([weights, extra_weights]))
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    if not weights.sum() > 0:
+        return 0.0
+    order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
-    return float(angles[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def rotate_points(points: np.ndarray, angle: float) -> np.ndarray:

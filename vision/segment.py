@@ -500,9 +500,28 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     height = _median_height(comps.stats[~line_like] if not line_like.all() else comps.stats, side)
     centers = st[:, :2] + st[:, 2:4] / 2
     tall = (st[:, 3] >= config.SMALL_PART * height) & ~line_like
-    angle = text_angle(centers[tall], height) if tall.sum() > 1 else 0.0
+    angle = text_angle(centers[tall], height, _runs(comps, tall, height))
     groups = _merge_fragments(st, centers, height, angle)
     return [g for g in groups if _is_character([comps.rows[i] for i in g], height, angle)], angle, height
+
+
+def _runs(comps: _Comps, tall: np.ndarray, height: float) -> np.ndarray:
+    """(direction, width in heights) of each ``tall`` component wider than DIRECTION_WIDE heights
+    (characters run together), from its ink's middle one height in from either side. Their
+    centres alone put a row's run-together chunks far apart, so the nearest neighbour of one
+    may be a chunk of the next row, diagonally; the chunk itself shows the row's direction."""
+    wide = tall & (comps.stats[:, 2] > config.DIRECTION_WIDE * np.maximum(comps.stats[:, 3], height))
+    runs = []
+    for i in np.flatnonzero(wide):
+        x, y, w, h, _ = comps.rows[i]
+        own = comps.labels[y : y + h, x : x + w] == comps.ids[i]
+        side = max(1, min(w // 2, int(height)))
+        middles = []
+        for x0 in (0, w - side):
+            rows = np.flatnonzero(own[:, x0 : x0 + side].any(axis=1))
+            middles.append((rows[0] + rows[-1] + 1) / 2 if len(rows) else h / 2)
+        runs.append((math.atan2(middles[1] - middles[0], w - side), w / max(h, height)))
+    return np.array(runs, np.float64).reshape(-1, 2)
 
 
 def _merge_fragments(st: np.ndarray, centers: np.ndarray, height: float, angle: float) -> list[list[int]]:
