@@ -452,7 +452,8 @@ def _frame_long(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured):
     """Kernel lengths (px, along and across) and rule width (px) for a table or grid that hides
-    the characters written in it, or None: a component spanning much of the frame, as tall as the characters
+    the characters written in it, or None: a component spanning much of the frame (or far bigger
+    than the other components), as tall as the characters
     were measured (``measured``: angle, height), drawn in lines thick enough to fill more of
     its box than page rules do, and holding repeated parallel lines. Its lines are shorter
     than the frame-long kernels and than the ones measured characters give (they measured
@@ -461,7 +462,9 @@ def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured)
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     inside = (x > 0) & (y > 0) & (x + w < shape[1]) & (y + h < shape[0])  # wood grain runs off the frame
     hiding = (h >= config.STRUCTURE_HEIGHT_DROP * height) & (stats[:, 4] < config.GRID_MAX_FILL * w * h)
-    candidates = stats[_frame_long(stats, shape) & inside & hiding].tolist()
+    # A small table in a big frame is not frame-long, but far bigger than the other components.
+    big = np.maximum(w, h) > config.SPARSE_SIZE * float(np.median(h))
+    candidates = stats[(_frame_long(stats, shape) | big) & inside & hiding].tolist()
     mask = make_mask() if candidates else None  # one full-frame pass, only when there is a candidate
     for bx, by, bw, bh, _ in candidates:
         rule_px = table_rules(mask[by : by + bh, bx : bx + bw], angle)
