@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from conftest import condition_eval_scene
 
 from vision import config
 from vision.split import (
@@ -198,15 +197,3 @@ def test_bold_digits_run_into_each_other_are_cut(classifier, mnist):
     scene = render_condition("touching", list(x[idx]), [str(int(v)) for v in y[idx]], rng)
     result = read_frame(scene.frame, classifier)
     assert "".join(d.char for d in result.detections) == "".join(c.char for c in scene.chars) == "368"
-
-
-def test_a_pair_run_together_narrower_than_a_character_height_is_cut(classifier, mnist):
-    """A "16" run together into one crop 0.86 character heights wide reads as a K (0.64); crops from
-    SPLIT_MIN_WIDTH (0.85) heights wide are tried cut, and its cut reads surely. The scene is
-    the 27th "touching" scene of the condition eval's seed 1."""
-    from vision.pipeline import read_frame
-
-    scene = condition_eval_scene(mnist, "touching", 1, 26)
-    truth = "".join(c.char for c in scene.chars)
-    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
-    assert reading == truth == "3830916"

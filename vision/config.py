@@ -342,7 +342,7 @@ GRID_LINE_SHARE = 0.6  # ...if it holds lines this share of its box long, 2+ eac
 GRID_LINE_THINNESS = 0.08  # ...its ink this thick at most, x its box's shorter side (tables 0.03-0.05, a digit 0.15)
 
 # --- Touching characters (vision/split.py) ------------------------------------------------
-SPLIT_MIN_WIDTH = 0.85  # x char height along the text: wider crops are also tried cut in parts
+SPLIT_MIN_WIDTH = 1.0  # x char height along the text: wider crops are also tried cut in parts
 SPLIT_MAX_WIDTH = 4.0  # ...up to this wide (wider is a scribble or a word, never a PIN)
 SPLIT_MAX_TILT_DEG = 15.0  # cuts are image columns: only for text within this of horizontal
 SPLIT_MIN_PART = 0.25  # x char height: a part is at least this wide (a 1 is about this narrow)
