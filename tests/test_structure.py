@@ -357,3 +357,18 @@ def test_a_small_table_that_hides_its_digits_is_found_though_not_frame_long(clas
     reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
     assert truth == "33584055"
     assert len(reading) == 8 and sum(a == b for a, b in zip(reading, truth)) >= 7
+
+
+def test_two_rows_of_touching_pairs_and_triples_keep_the_text_level(classifier, mnist):
+    """ "96 157" over "865", each number run together into one crop 1.4-1.8 heights wide: from
+    their centres alone "865" and "157" were nearest neighbours, 30 degrees apart, so the text
+    came out tilted past the cuts' limit and only "8" was read. Crops from DIRECTION_WIDE (1.5)
+    heights wide vote their own direction; the numbers are cut and read (the "96" reads as one
+    8). The scene is the 21st "touching" scene of the condition eval's seed 2."""
+    from vision.pipeline import read_frame
+
+    scene = condition_eval_scene(mnist, "touching", 2, 20)
+    truth = "".join(c.char for c in scene.chars)
+    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    assert truth == "96157865"
+    assert reading.endswith("157865") and len(reading) >= 7

@@ -267,7 +267,7 @@ ROW_TOLERANCE = 0.6  # a character joins a row if within this x median height of
 SPACE_GAP = 1.1  # a gap wider than this x median height inside a row is kept as a space
 NEIGHBOUR_MAX_ANGLE_DEG = 55  # text direction: a nearest neighbour steeper than this belongs to another row
 NEIGHBOUR_MAX_DIST = 4.0  # x median height: farther characters say little about the direction
-DIRECTION_WIDE = 2.0  # x its height (or the char height): a component this wide is characters run together
+DIRECTION_WIDE = 1.5  # x its height (or the char height): a component this wide is characters run together
 NEIGHBOUR_MIN_DIST = 0.25  # x median height: closer centres (a digit in its box, one character's pieces) say nothing
 ROW_MIN_ADVANCE = 0.2  # x the narrower width: a character centred less far past a row's last one overlaps
 # it and joins another row
