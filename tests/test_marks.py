@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from vision import config
-from vision.marks import is_bracket, is_slash, stroke_shape
+from vision.marks import crossed_seven, is_bracket, is_slash, skeleton_ends, stroke_shape
 from vision.preprocess import to_mnist
 
 
@@ -179,3 +180,35 @@ def test_a_bracket_bent_far_is_a_mark_when_only_as_tall_as_the_digits(classifier
         region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
     result = read_frame(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), classifier)
     assert "".join(d.char for d in result.detections) == "4275"
+
+
+def test_a_crossed_seven_has_more_stroke_ends_than_a_seven_or_a_flagged_one():
+    seven = [(20, 20), (100, 20), (45, 110)]
+    canvas = np.zeros((120, 120), np.uint8)
+    cv2.polylines(canvas, [np.array(seven, np.int32)], False, 255, 8)
+    cv2.line(canvas, (35, 65), (100, 65), 255, 8)  # the bar through its stem
+    assert skeleton_ends(_stroke(seven)) == 2
+    assert skeleton_ends(to_mnist(canvas)) >= 3 and crossed_seven(to_mnist(canvas))
+    assert not crossed_seven(_stroke(seven))
+    assert not crossed_seven(_stroke([(25, 55), (75, 10), (70, 110)]))  # a flagged 1
+
+
+def test_mnist_ones_are_rarely_crossed_sevens(mnist):
+    _, (x, y) = mnist
+    ones = x[y == 1][:400]
+    assert np.mean([crossed_seven(p) for p in ones]) < 0.02
+
+
+def test_a_writer_who_crosses_sevens_has_flagged_ones_read_as_ones(classifier):
+    """real_photos_dev2 11: "8+5-3+2-6+9+7+7-1+1", 7s crossed, 1s with a long flag; the model
+    read the 1s as 7s (0.88, 0.54). With the writer's crossed 7s in view they read as 1s."""
+    from conftest import SHARED
+
+    from vision.pipeline import read_frame
+    from vision.sources import load_image
+
+    path = SHARED / "real_photos_dev2" / "11_IMG_20211215_224308.jpg"
+    if not path.exists():
+        pytest.skip(f"real photo not found at {path}")
+    reading = "".join(d.char for d in read_frame(load_image(path), classifier).detections)
+    assert reading == "8532697711"

@@ -293,6 +293,11 @@ MNIST_TILT_DEG = (-21.4, -5.0, -6.3, 4.5, 7.8, -9.2, -0.7, 3.4, -4.9, 10.2)
 SLASH_SAME_WRITER_DEG = 12.0  # another 1 in view leaning within this of it: the writer slants every 1
 SLASH_NEIGHBOUR_REACH = 3.0  # x char height: a slash has characters both sides within this on its line
 BRACKET_LOOKALIKES = "17"  # what the model reads a bracket as
+# A writer who crosses 7s flags 1s (pipeline._flagged_ones): a 7 read this surely...
+CROSSED_SEVEN_SURE = 0.9
+CROSSED_SEVEN_ENDS = 3  # ...whose skeleton has this many ends or more is crossed (9.7% of MNIST 7s, 0.5% of 1s)
+SKELETON_SPUR_PX = 3  # skeleton branches this short are thinning noise, not stroke ends
+FLAGGED_ONE_MIN_P = 0.05  # ...and an uncrossed 7 in view that the model gives this much as a 1 is a flagged 1
 # A printed word (pipeline._printed_words): this many marks or more...
 WORD_MIN_LETTERS = 3
 WORD_GAP = 0.35  # ...gaps under this x the smaller one's height, as letters are set...

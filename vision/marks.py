@@ -9,6 +9,11 @@ A slash is a straight thin stroke leaning 30 to 60 degrees; a 1 leans 38 degrees
 MNIST's writers, 28 or more in 10%. So a slash is told by its context too (see ``vision.pipeline``):
 it stands between two characters of its line, no other 1 in view leans as far, and it leans 38
 degrees or more, or 28 and 22 further than the writing beside it.
+
+A flagged 1 (the European 1, a long up-stroke before the stem) reads as a 7 to a model trained on
+MNIST's American hands. Writers who flag their 1s cross their 7s, so a crossed 7 in view tells
+the rest (see ``vision.pipeline``): a crossed 7's skeleton has three ends or more, a 7 or a 1
+two.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from vision import config
@@ -94,3 +100,51 @@ def slash_shaped(shape: StrokeShape, tilt_deg: float = config.SLASH_TILT_DEG) ->
     """One straight thin stroke leaning ``tilt_deg`` or more to the right."""
     steep = shape.tilt_deg <= -tilt_deg
     return steep and shape.elongation >= config.SLASH_ELONGATION and shape.bow < config.SLASH_BOW
+
+
+_RING = np.ones((3, 3), np.float32)
+
+
+def skeleton_ends(patch: np.ndarray) -> int:
+    """Ends of the strokes of a uint8 (28, 28) white-on-black patch: pixels of its one-pixel
+    skeleton (Zhang-Suen thinning) with one neighbour, once branches of SKELETON_SPUR_PX or
+    less (thinning noise at a stroke's corner) are pruned."""
+    if not patch.any():
+        return 0
+    skeleton = _thin((patch > 0.4 * float(patch.max())).astype(np.uint8))
+    for _ in range(config.SKELETON_SPUR_PX):
+        skeleton = np.where(_ends(skeleton), 0, skeleton).astype(np.uint8)
+    return int(_ends(skeleton).sum())
+
+
+def crossed_seven(patch: np.ndarray) -> bool:
+    """Whether a patch read as a 7 is crossed (a bar through its stem): CROSSED_SEVEN_ENDS ends."""
+    return skeleton_ends(patch) >= config.CROSSED_SEVEN_ENDS
+
+
+def _ends(skeleton: np.ndarray) -> np.ndarray:
+    neighbours = cv2.filter2D(skeleton.astype(np.float32), -1, _RING, borderType=cv2.BORDER_CONSTANT) - skeleton
+    return (skeleton == 1) & (neighbours == 1)
+
+
+def _thin(ink: np.ndarray) -> np.ndarray:
+    """Zhang-Suen thinning of a 0/1 image to one-pixel-wide strokes."""
+    im = np.pad(ink, 1)
+    changed = True
+    while changed:
+        changed = False
+        for first in (True, False):
+            p2, p3, p4, p5 = im[:-2, 1:-1], im[:-2, 2:], im[1:-1, 2:], im[2:, 2:]
+            p6, p7, p8, p9 = im[2:, 1:-1], im[2:, :-2], im[1:-1, :-2], im[:-2, :-2]
+            ring = [p2, p3, p4, p5, p6, p7, p8, p9, p2]
+            count = sum(n.astype(np.int16) for n in ring[:8])
+            rises = sum(((ring[k] == 0) & (ring[k + 1] == 1)).astype(np.int16) for k in range(8))
+            if first:
+                side = (p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0)
+            else:
+                side = (p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0)
+            drop = (im[1:-1, 1:-1] == 1) & (count >= 2) & (count <= 6) & (rises == 1) & side
+            if drop.any():
+                im[1:-1, 1:-1][drop] = 0
+                changed = True
+    return im[1:-1, 1:-1]

@@ -13,7 +13,7 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between
-from vision.marks import StrokeShape, bracket_at, slash_shaped, stroke_shape
+from vision.marks import StrokeShape, bracket_at, crossed_seven, slash_shaped, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -172,6 +172,20 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
     return marks
 
 
+def _flagged_ones(seg: Segmentation, probs: np.ndarray, best: list[int], conf: list[float]) -> list[int]:
+    """Crops read as 7 that are a flagged 1 (see vision.marks): uncrossed, given
+    FLAGGED_ONE_MIN_P or more as a 1, in a frame where a 7 read CROSSED_SEVEN_SURE is crossed (a
+    writer who crosses 7s flags 1s). Skeletons are measured only when such a doubt is in view."""
+    sevens = [i for i, b in enumerate(best) if b == 7]
+    doubtful = [i for i in sevens if probs[i, 1] >= config.FLAGGED_ONE_MIN_P]
+    if not doubtful:
+        return []
+    crossed = {i for i in sevens if crossed_seven(seg.patches[i])}
+    if not any(conf[i] >= config.CROSSED_SEVEN_SURE for i in crossed):
+        return []
+    return [i for i in doubtful if i not in crossed]
+
+
 def _printed_words(boxes, rejected: list[bool]) -> list[int]:
     """Candidates that are letters of a printed word ("Code:", "1.SPIEL", a card's title), not
     characters: runs of three or more marks set as close as letters (gaps under WORD_GAP of their
@@ -253,6 +267,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     conf = chars.max(axis=1).tolist()
     best = np.argmax(chars, axis=1).tolist()
     reject = probs[:, config.REJECT_INDEX].tolist()
+    for i in _flagged_ones(seg, probs, best, conf):
+        best[i], conf[i] = 1, float(probs[i, 1] + probs[i, 7])  # the model's 1-or-7, settled by the writer
     for i in _brackets(seg, best):
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
