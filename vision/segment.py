@@ -459,6 +459,8 @@ def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured)
     than the frame-long kernels and than the ones measured characters give (they measured
     the table); kernels a share of its own box fit them."""
     angle, height = measured
+    if not len(stats):
+        return None
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     inside = (x > 0) & (y > 0) & (x + w < shape[1]) & (y + h < shape[0])  # wood grain runs off the frame
     hiding = (h >= config.STRUCTURE_HEIGHT_DROP * height) & (stats[:, 4] < config.GRID_MAX_FILL * w * h)
