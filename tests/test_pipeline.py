@@ -119,9 +119,11 @@ def test_the_demo_row_read_as_a_photo_is_the_pin_and_no_thumb(classifier):
     shown = range(start + 6, end - 6, 2)  # the card fully in view, not entering or leaving
     for i in shown:
         result = read_frame(frames[i], classifier)
-        assert len(result.lines) == 1 and len(result.detections) == len(text), (i, result.lines)  # no thumb
+        assert len(result.lines) == 1 and len(result.detections) <= len(text), (i, result.lines)  # no thumb
         right += result.lines == (text,)
-    assert right >= 0.85 * len(shown)  # measured 28 of 32 (the 4 above the thumb is the hard one)
+    # Measured 31 of 32 (28 before the second structure pass looked at the whole mask; the one
+    # frame it gets wrong loses the 4 above the thumb, joined to the card's edge).
+    assert right >= 0.9 * len(shown)
 
 
 def test_a_crop_on_skin_is_not_a_character():
