@@ -240,3 +240,12 @@ def condition_eval_scene(mnist, name: str, seed: int, index: int):
         idx = rng.choice(len(x), size=int(rng.integers(low, high + 1)), replace=False)
         scene = render_condition(name, list(x[idx]), [str(int(v)) for v in y[idx]], rng)
     return scene
+
+
+def read_eval_scene(classifier, mnist, name: str, seed: int, index: int) -> tuple[str, str]:
+    """(truth, reading) of ``condition_eval_scene``'s scene, read as the eval reads it."""
+    from vision.pipeline import read_frame
+
+    scene = condition_eval_scene(mnist, name, seed, index)
+    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    return "".join(c.char for c in scene.chars), reading

@@ -6,7 +6,7 @@ import math
 
 import cv2
 import numpy as np
-from conftest import condition_eval_scene, read_condition_scene
+from conftest import read_condition_scene, read_eval_scene
 
 from vision.segment import segment
 from vision.structure import line_angles, remove_structure, table_rules
@@ -321,11 +321,7 @@ def test_a_grid_that_joins_everything_in_view_into_one_cut_off_component_is_take
     holding the writing: the frame-long pass takes it out, and 3 of the 4 digits read (the 8
     reads as a 5). The scene is the 28th "squared" scene of the condition eval's seed 0
     (``python -m vision.conditions_eval --seed 0``)."""
-    from vision.pipeline import read_frame
-
-    scene = condition_eval_scene(mnist, "squared", 0, 27)
-    truth = "".join(c.char for c in scene.chars)
-    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    truth, reading = read_eval_scene(classifier, mnist, "squared", 0, 27)
     assert truth == "3986"
     assert len(reading) == 4 and sum(a == b for a, b in zip(reading, truth)) >= 3
 
@@ -336,11 +332,7 @@ def test_rows_thresholded_as_chunks_joined_by_their_rule_are_read(classifier, mn
     chunks' centres made the text direction 37 degrees, so the cuts and rows were wrong and
     nothing was read; the chunks' own direction sets it level. The scene is the 19th "ruled"
     scene of the condition eval's seed 1."""
-    from vision.pipeline import read_frame
-
-    scene = condition_eval_scene(mnist, "ruled", 1, 18)
-    truth = "".join(c.char for c in scene.chars)
-    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    truth, reading = read_eval_scene(classifier, mnist, "ruled", 1, 18)
     assert reading == truth == "3135309"
 
 
@@ -350,11 +342,7 @@ def test_a_small_table_that_hides_its_digits_is_found_though_not_frame_long(clas
     not frame-long, but far bigger than the other components (its printed labels), so it is
     tried as a table, and its rules come out. The scene is the 28th "table" scene of the
     condition eval's seed 1; 7 of its 8 digits read (the second 3 reads as a 7)."""
-    from vision.pipeline import read_frame
-
-    scene = condition_eval_scene(mnist, "table", 1, 27)
-    truth = "".join(c.char for c in scene.chars)
-    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    truth, reading = read_eval_scene(classifier, mnist, "table", 1, 27)
     assert truth == "33584055"
     assert len(reading) == 8 and sum(a == b for a, b in zip(reading, truth)) >= 7
 
@@ -365,10 +353,6 @@ def test_two_rows_of_touching_pairs_and_triples_keep_the_text_level(classifier, 
     came out tilted past the cuts' limit and only "8" was read. Crops from DIRECTION_WIDE (1.5)
     heights wide vote their own direction; the numbers are cut and read (the "96" reads as one
     8). The scene is the 21st "touching" scene of the condition eval's seed 2."""
-    from vision.pipeline import read_frame
-
-    scene = condition_eval_scene(mnist, "touching", 2, 20)
-    truth = "".join(c.char for c in scene.chars)
-    reading = "".join(d.char for d in read_frame(scene.frame, classifier).detections)
+    truth, reading = read_eval_scene(classifier, mnist, "touching", 2, 20)
     assert truth == "96157865"
     assert reading.endswith("157865") and len(reading) >= 7
