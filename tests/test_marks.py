@@ -94,7 +94,8 @@ def _row(strokes: str, rng) -> np.ndarray:
 
 def test_a_slash_between_two_numbers_is_no_1_but_a_writer_s_slanted_1s_are(classifier, rng):
     """``4/2``: the slash between the 4 and the 2 is a mark. The same stroke alone on a card is
-    a 1 (nothing to divide), and beside another 1 leaning as far it is this writer's 1."""
+    a 1 (nothing to divide), and beside another 1 leaning as far it is this writer's 1; a slash
+    between other numbers leaning as far vouches for nothing."""
     from vision.pipeline import read_frame
 
     def read(text: str) -> str:
@@ -103,6 +104,8 @@ def test_a_slash_between_two_numbers_is_no_1_but_a_writer_s_slanted_1s_are(class
     assert read("4/2") == "42"
     assert read("l") == "1"
     assert read("4ll2") == "4112"
+    # Two slashes between other numbers lean alike too, but neither is a 1 beside the other.
+    assert read("4/25/3") == "4253"
 
 
 def _mnist_row(glyphs: list, lean_deg: float = 0.0) -> np.ndarray:

@@ -158,14 +158,16 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
         and bracket_at(shape(i), box.h / height)
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
-    for i in ones:
-        if not slash_shaped(shape(i), config.SLASH_LEANS_APART_DEG):
-            continue
-        near = _neighbours(seg.boxes, i, height)
-        if not near:
-            continue
+    leaning = [i for i in ones if slash_shaped(shape(i), config.SLASH_LEANS_APART_DEG)]
+    near_of = {i: _neighbours(seg.boxes, i, height) for i in leaning}
+    candidates = {i for i, near in near_of.items() if near}
+    for i in sorted(candidates):
+        near = near_of[i]
         tilt = shape(i).tilt_deg
-        if any(abs(shape(j).tilt_deg - tilt) <= config.SLASH_SAME_WRITER_DEG for j in ones if j != i):
+        # A writer who slants every 1 shows it in a 1 that could be no slash, or one beside it
+        # ("4112"); slashes elsewhere in view (between other numbers) vouch for nothing.
+        vouchers = [j for j in ones if j != i and (j not in candidates or j in near)]
+        if any(abs(shape(j).tilt_deg - tilt) <= config.SLASH_SAME_WRITER_DEG for j in vouchers):
             continue
         if slash_shaped(shape(i)) or _writing_slant(near, best, shape) - tilt >= config.SLASH_APART_DEG:
             marks.append(i)
