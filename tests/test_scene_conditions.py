@@ -358,8 +358,8 @@ def test_cli_prints_a_table_and_saves_the_frames(mnist_path, tmp_path, capsys):
 # removal, cuts, colour, polarity by region and the skin rule) the reader read 52.4% in all.
 MEASURED = {
     0: {
-        "ruled": 0.966, "squared": 0.975, "boxes": 0.901, "table": 0.970, "operators": 0.875,
-        "touching": 0.838, "small": 0.966, "colour": 0.989, "desk": 0.974, "fingers": 0.962,
+        "ruled": 0.966, "squared": 0.975, "boxes": 0.893, "table": 0.970, "operators": 0.875,
+        "touching": 0.843, "small": 0.966, "colour": 0.989, "desk": 0.974, "fingers": 0.962,
     },
     1: {
         "ruled": 0.992, "squared": 0.930, "boxes": 0.868, "table": 0.940, "operators": 0.908,

@@ -125,6 +125,16 @@ def test_a_crop_read_as_no_character_counts_as_a_mark_part_against_its_cuts():
     assert choose(scribble, *_pair(_probs(7, 0.9), _probs(0, 0.9)), width=1.27) is None
 
 
+def test_a_cut_into_characters_surer_than_the_whole_wins_even_within_the_margin():
+    """A "98" run together, 1.24 heights wide, reads 0.994 as an 8; its parts read 0.9999 as a 9
+    and an 8. No margin over 0.994 can be beaten, yet the cut reads surer than the whole."""
+    sure = _pair(_probs(9, 0.9999), _probs(8, 0.9999))
+    assert choose(_probs(8, 0.994), *sure, width=1.24) == [0, 1]
+    assert choose(_probs(8, 0.994), *sure, width=1.1) is None  # barely wider than a character
+    assert choose(_probs(8, 0.9999), *sure, width=1.24) is None  # the whole as sure as its parts
+    assert choose(_probs(8, 0.994), *_pair(_probs(9, 0.99), _probs(8, 0.9999)), width=1.24) is None
+
+
 def test_a_non_character_part_counts_but_a_cut_into_nothing_does_not():
     assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(7)), width=1.6) == [0, 1]
     assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(None)), width=1.6) is None

@@ -371,6 +371,8 @@ SPLIT_WIDE = 1.3  # x char height: a crop this wide is two characters or more, n
 SPLIT_SURE_WHOLE = 0.99  # ...unless the model reads it this surely as one character (a 5 with a long bar)
 SPLIT_GUESS_WIDTH = 1.6  # x char height: a crop this wide is cut at its best cut, even an unsure one,
 SPLIT_GUESS_COVER = 0.65  # ...when the characters it reads fill this share of the crop's width
+SPLIT_SURER = 0.999  # a crop SPLIT_SURER_WIDTH or wider is cut when every part of a cut reads this surely...
+SPLIT_SURER_WIDTH = 1.15  # ...(x char height) and surer than the whole: probabilities saturate near 1
 SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candidate, not a dash
 
 # Skin (vision/segment.py::_on_skin): the median colour of a candidate's box, OpenCV's full-range
