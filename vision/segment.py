@@ -341,7 +341,7 @@ def _passes(make_mask, comps: _Comps, grouped, first: tuple[float, float] | None
         # On the mask as it came: the first pass leaves broken rules behind (a stroke on it kept
         # a piece), pieces shorter than these kernels; whole, they are found, and the first
         # pass's lines are taken out with them, their crossings repaired at the measured height.
-        cleaned, removed = remove_structure(make_mask(), angle, (length, length), height, removed, known_out=True)
+        cleaned, removed = remove_structure(make_mask(), angle, (length, length), height, removed)
         comps = _components(cleaned)
         grouped = _group_components(comps, side)
         if grouped[2] < config.STRUCTURE_HEIGHT_DROP * height:

@@ -247,25 +247,22 @@ def remove_structure(
     height: float | None,
     known: np.ndarray | None = None,
     rule_px: float | None = None,
-    known_out: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Erase long straight runs along and across the lines' direction, keep strokes crossing them.
 
     ``lengths`` (px) along and across; ``height`` the character height (px) for the repair and
     cell-border rules, None while characters cannot be measured yet (no cell borders then);
-    ``known`` structure removed before (cell borders may end on it). Returns (cleaned mask,
-    mask of everything taken as structure, ``known`` included). ``rule_px``: the rules' width
-    when known (see ``find_lines``). ``known_out``: ``mask`` still holds ``known``, which comes
-    out with the runs found now (and strokes crossing it are repaired with theirs).
+    ``known`` structure an earlier pass found, still in ``mask``: it comes out with the runs
+    found now, its crossings repaired with theirs (cell borders may end on it). Returns (cleaned
+    mask, mask of everything taken as structure, ``known`` included). ``rule_px``: the rules'
+    width when known (see ``find_lines``).
     """
     angles = line_angles(mask, angle)
     lines = find_lines(mask, angles, lengths, rule_px, ruled_check=height is not None)
-    if known_out and known is not None:
+    if known is not None:
         lines = cv2.bitwise_or(lines, known)
     cleaned = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
     cleaned = _repair_crossings(cleaned, lines, angles, height or 0.0)
-    if known is not None:
-        lines = cv2.bitwise_or(lines, known)
     if height is not None:
         cleaned = _erase_cell_edges(cleaned, lines, angles, height)
         cleaned = _erase_cell_borders(cleaned, lines, height)
