@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import read_condition_scene
+from conftest import read_condition_scene, read_eval_scene
 
 from vision.evaluate import read_labels
 from vision.segment import choose_polarity, segment, to_gray
@@ -264,3 +264,12 @@ def test_the_rim_of_a_held_card_is_no_1_even_a_little_wide(classifier, mnist):
     tall, has the card on one side only and was read as a 1 among the digits ("2611236")."""
     truth, reading = read_condition_scene(classifier, mnist, "fingers", 18, (3, 7))
     assert reading == truth == "261236"
+
+
+def test_a_finger_far_taller_than_the_digits_does_not_set_their_height(classifier, mnist):
+    """Six digits on a card, its edge and a finger beside them: the finger (249 px, the digits
+    about 60) sat on the height percentile alone, every digit was measured a part, and the frame
+    read nothing."""
+    truth, reading = read_eval_scene(classifier, mnist, "fingers", 1, 24)
+    assert truth == "316354"
+    assert truth in reading

@@ -477,10 +477,21 @@ def _hidden_grid(stats: np.ndarray, shape: tuple[int, int], make_mask, measured)
 
 def _median_height(stats: np.ndarray, side: int) -> float:
     """Typical character height: median over components near the tall end (specks ignored)."""
-    h = np.sort(stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64))
-    h = h[h >= config.MIN_CHAR_FRACTION * side]
+    order = np.argsort(stats[:, cv2.CC_STAT_HEIGHT], kind="stable")
+    h = stats[order, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    keep = h >= config.MIN_CHAR_FRACTION * side
+    h, widths = h[keep], stats[order[keep], cv2.CC_STAT_WIDTH]
     if len(h) == 0:
         return float(config.MIN_CHAR_FRACTION * side)
+    # Beside a handful of characters, one finger or card edge far taller than all the rest
+    # would sit on the percentile and set the height alone (the characters would all be parts).
+    # It stands upright; a table the characters hide in is squarer, and must set the height.
+    if (
+        len(h) >= config.HEIGHT_OUTLIER_AMONG
+        and h[-1] > config.HEIGHT_OUTLIER * h[-2]
+        and h[-1] >= config.HEIGHT_OUTLIER_UPRIGHT * widths[-1]
+    ):
+        h = h[:-1]
     pos = config.CHAR_HEIGHT_PERCENTILE / 100 * (len(h) - 1)  # interpolated as np.percentile does
     lo = int(pos)
     p90 = h[lo] + (h[min(lo + 1, len(h) - 1)] - h[lo]) * (pos - lo)
