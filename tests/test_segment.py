@@ -266,6 +266,14 @@ def test_the_rim_of_a_held_card_is_no_1_even_a_little_wide(classifier, mnist):
     assert reading == truth == "261236"
 
 
+def test_a_card_rim_on_a_backdrop_nearly_as_light_is_no_1(classifier, mnist):
+    """A held card over a light blue-grey backdrop: the shadow along its right edge has the card
+    on one side and the backdrop on the other, only a little darker (0.44-0.6 of the card's
+    contrast), but of another colour. It was read as a 1 at either end of the row."""
+    truth, reading = read_eval_scene(classifier, mnist, "fingers", 1, 28)
+    assert reading == truth == "68823"
+
+
 def test_a_finger_far_taller_than_the_digits_does_not_set_their_height(classifier, mnist):
     """Six digits on a card, its edge and a finger beside them: the finger (249 px, the digits
     about 60) sat on the height percentile alone, every digit was measured a part, and the frame

@@ -324,6 +324,8 @@ EDGE_MAX_THINNESS = 0.4  # marks at most this wide for their height may be an ed
 EDGE_BAND = 0.2  # x the mark's height: the strips beside it (the ring around it) it lies on
 EDGE_BAND_MIN_PX = 3  # ...at least this wide
 EDGE_ONE_SIDED = 0.35  # darker than one side by less than this share of the other: an edge
+EDGE_TWO_TONE = 0.7  # ...or by less than this share when the two sides' colours differ by
+EDGE_CHROMA = 3.0  # ...this much (percent, chromaticity L1; paper beside a pen's 1: 98% under 1.6)
 OUTLINE_ONE_SIDED = 0.6  # the same for a wider mark, inside its box against around it: a
 # fingertip's outline is half as dark against the nail as against the paper, a 0 as dark against both
 OUTLINE_SATURATION_GAIN = 10.0  # ...and its inside this much more saturated (of 255) than the ring: skin, not a shadow

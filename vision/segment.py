@@ -745,7 +745,15 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
             return False
         a = _grey_median(ink[y0:y1, x0 - band : x0]) - stroke
         b = _grey_median(ink[y0:y1, x1 : x1 + band]) - stroke
-        return max(a, b) > 0 and min(a, b) < config.EDGE_ONE_SIDED * max(a, b)
+        if max(a, b) <= 0 or min(a, b) < config.EDGE_ONE_SIDED * max(a, b):
+            return max(a, b) > 0
+        # A card's rim over a backdrop nearly as light as the card: the paper on one side, the
+        # backdrop's other colour on the other. A pen stroke has the one paper on both sides.
+        return (
+            min(a, b) < config.EDGE_TWO_TONE * max(a, b)
+            and frame.ndim == 3
+            and _chroma_gap(frame[y0:y1, x0 - band : x0], frame[y0:y1, x1 : x1 + band]) >= config.EDGE_CHROMA
+        )
     inside = cv2.bitwise_not(cv2.dilate(own, _RIM))  # what the box holds besides its ink's rim
     n_inside = cv2.countNonZero(inside)
     if n_inside < config.OUTLINE_MIN_INSIDE * w * h:
@@ -765,6 +773,13 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
     sat_inside = cv2.mean(cv2.cvtColor(frame[y0:y1, x0:x1, :3], cv2.COLOR_BGR2HSV_FULL), mask=inside)[1]
     sat_ring = cv2.mean(cv2.cvtColor(frame[oy0:oy1, ox0:ox1, :3], cv2.COLOR_BGR2HSV_FULL), mask=ring)[1]
     return sat_inside > sat_ring + config.OUTLINE_SATURATION_GAIN
+
+
+def _chroma_gap(left: np.ndarray, right: np.ndarray) -> float:
+    """How far apart two BGR patches' mean colours are, brightness left out: the L1 distance of
+    their chromaticities (each channel's share of the sum), in percent."""
+    a, b = (np.asarray(cv2.mean(p[:, :, :3])[:3]) for p in (left, right))
+    return float(np.abs(a / max(a.sum(), 1e-6) - b / max(b.sum(), 1e-6)).sum() * 100)
 
 
 def _paper_level(ink: np.ndarray) -> float:
