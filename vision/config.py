@@ -240,7 +240,7 @@ LINE_FILL = 0.05  # ink filling less of its box: a thin line at a slant, left ou
 BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
 BLOB_MIN_SHORT = 0.5  # ...where "thicker" is a shorter side of at least this x char height
 SKIN_NON_INK = 0.3  # share of a box that is not ink, at least (ink covers at most 70%): the quick test of
-# _on_skin needs the box's mean saturation at this x SKIN_SHARE x SKIN_MIN_SATURATION (the Skin block below)
+# _on_skin needs the box's mean saturation at this x SKIN_SHARE x SKIN_LEAST_SATURATION (the Skin block below)
 STROKE_RIM_PX = 5  # px: the anti-aliased rim dilated around strokes, left out of a box's "inside"
 # A printed box (checkbox, empty cell, a die) is no character (segment._unbox):
 BOX_MIN_SIDE = 0.5  # x char height: its shorter side at least this...
@@ -384,7 +384,9 @@ SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candid
 # HSV (hue 0-255 for 0-360 degrees). Skin is orange-red and clearly saturated under any light.
 SKIN_HUE_MAX = 36  # about 50 degrees: red through orange
 SKIN_HUE_WRAP = 10  # ...and the reds just below 360 degrees
-SKIN_MIN_SATURATION = 80  # of 255: white paper under warm light stays below about 50
+SKIN_MIN_SATURATION = 80  # of 255: skin is at least this saturated (white paper under warm light stays below about 50)...
+SKIN_OVER_PAPER = 30  # ...or this much more than the frame's median (its paper), when that is less...
+SKIN_LEAST_SATURATION = 56  # ...but never less than this (pale skin over white paper: 74)
 SKIN_MIN_VALUE = 60  # darker than this is shadow, whatever its hue
 SKIN_SHARE = 0.3  # a candidate whose box is this much skin lies on a finger (a fingertip over a
 # card's edge fills about half its box; orange ink strokes fill far less of theirs)

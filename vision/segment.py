@@ -275,7 +275,8 @@ def segment(
     if mask is not None:
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
-    kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]))]
+    skin_sat = functools.cache(lambda: _skin_saturation(small))  # once a frame, only when needed
+    kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]), skin_sat)]
     paper = functools.cache(lambda: _paper_level(ink))  # once a frame, only when it has a candidate
     kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
     kept = [g for g in kept if not _on_a_faint_line(contrast, comps, g, height)]
@@ -697,10 +698,24 @@ def _groups_angle(groups: list[list[int]], comps: _Comps, height: float, fallbac
     return text_angle(centers, height)
 
 
-def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, int, int]) -> bool:
+def _skin_saturation(frame: np.ndarray) -> float:
+    """The saturation skin needs in this frame: SKIN_OVER_PAPER above the frame's median (its
+    paper, mostly), between SKIN_LEAST_SATURATION and SKIN_MIN_SATURATION. Pale skin on white
+    paper is as saturated as warm paper is in another photo; on that paper it stands out."""
+    if frame.ndim != 3 or frame.shape[2] < 3:
+        return float(config.SKIN_MIN_SATURATION)
+    sat = cv2.cvtColor(_probe(frame[:, :, :3]), cv2.COLOR_BGR2HSV_FULL)[..., 1]
+    need = _grey_median(sat) + config.SKIN_OVER_PAPER
+    return float(min(config.SKIN_MIN_SATURATION, max(config.SKIN_LEAST_SATURATION, need)))
+
+
+def _on_skin(
+    frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, int, int], skin_sat: Callable[[], float]
+) -> bool:
     """Whether a candidate lies on skin: a good share of what its ink lies on (its box less the
-    ink itself) is skin-hued and clearly saturated. A thumb's nail outline reads as a confident
-    0, and nobody writes a PIN on a finger; orange or red ink lies on paper."""
+    ink itself) is skin-hued and clearly saturated (``skin_sat()``: how much, this frame). A
+    thumb's nail outline reads as a confident 0, and nobody writes a PIN on a finger; orange or
+    red ink lies on paper."""
     if frame.ndim != 3 or frame.shape[2] < 3:
         return False
     x0, y0, x1, y1 = bounds
@@ -708,12 +723,13 @@ def _on_skin(frame: np.ndarray, contrast: np.ndarray, bounds: tuple[int, int, in
     if crop.size == 0:
         return False
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
-    # Skin needs SKIN_SHARE of the box's non-ink pixels at SKIN_MIN_SATURATION: with ink covering
-    # at most 70% of a box, the box's mean saturation is then at least this (most crops stop here).
-    if cv2.mean(hsv)[1] < config.SKIN_NON_INK * config.SKIN_SHARE * config.SKIN_MIN_SATURATION:
+    # Skin needs SKIN_SHARE of the box's non-ink pixels at SKIN_LEAST_SATURATION or more: with ink
+    # covering at most 70% of a box, the box's mean saturation is then at least this (most crops
+    # stop here).
+    if cv2.mean(hsv)[1] < config.SKIN_NON_INK * config.SKIN_SHARE * config.SKIN_LEAST_SATURATION:
         return False
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    skin = ((hue <= config.SKIN_HUE_MAX) | (hue >= 255 - config.SKIN_HUE_WRAP)) & (sat >= config.SKIN_MIN_SATURATION)
+    skin = ((hue <= config.SKIN_HUE_MAX) | (hue >= 255 - config.SKIN_HUE_WRAP)) & (sat >= skin_sat())
     skin &= val >= config.SKIN_MIN_VALUE
     around = contrast[y0:y1, x0:x1] < 255 * config.INK_WEAK  # what the ink lies on, not the ink
     return np.count_nonzero(skin & around) >= config.SKIN_SHARE * max(1, np.count_nonzero(around))
