@@ -384,7 +384,7 @@ SPLIT_MIN_ACROSS = 0.6  # x char height: a wide crop this tall is a split candid
 # HSV (hue 0-255 for 0-360 degrees). Skin is orange-red and clearly saturated under any light.
 SKIN_HUE_MAX = 36  # about 50 degrees: red through orange
 SKIN_HUE_WRAP = 10  # ...and the reds just below 360 degrees
-SKIN_MIN_SATURATION = 80  # of 255: skin is at least this saturated (white paper under warm light stays below about 50)...
+SKIN_MIN_SATURATION = 80  # of 255: skin is this saturated anywhere (paper under lamp light reaches 70)
 SKIN_OVER_PAPER = 30  # ...or this much more than the frame's median (its paper), when that is less...
 SKIN_LEAST_SATURATION = 56  # ...but never less than this (pale skin over white paper: 74)
 SKIN_MIN_VALUE = 60  # darker than this is shadow, whatever its hue
