@@ -487,10 +487,12 @@ def _median_height(stats: np.ndarray, side: int) -> float:
     # Beside a handful of characters, one finger or card edge far taller than all the rest
     # would sit on the percentile and set the height alone (the characters would all be parts).
     # It stands upright; a table the characters hide in is squarer, and must set the height.
+    # The rest must be of a character's size: a lone 1 among specks sets the height itself.
     if (
         len(h) >= config.HEIGHT_OUTLIER_AMONG
         and h[-1] > config.HEIGHT_OUTLIER * h[-2]
         and h[-1] >= config.HEIGHT_OUTLIER_UPRIGHT * widths[-1]
+        and h[-2] >= config.HEIGHT_OUTLIER_REST * side
     ):
         h = h[:-1]
     pos = config.CHAR_HEIGHT_PERCENTILE / 100 * (len(h) - 1)  # interpolated as np.percentile does
