@@ -274,6 +274,13 @@ def test_a_card_rim_on_a_backdrop_nearly_as_light_is_no_1(classifier, mnist):
     assert reading == truth == "68823"
 
 
+def test_a_card_rim_by_the_frame_edge_is_compared_with_what_fits_beside_it(classifier, mnist):
+    """The rim of a held card 6 px from the frame's right edge: its strips (a fifth of its
+    height, 19 px) did not fit, so it was never compared with its sides and read as a 1."""
+    truth, reading = read_eval_scene(classifier, mnist, "fingers", 1, 24)
+    assert reading == truth == "316354"
+
+
 def test_a_finger_far_taller_than_the_digits_does_not_set_their_height(classifier, mnist):
     """Six digits on a card, its edge and a finger beside them: the finger (249 px, the digits
     about 60) sat on the height percentile alone, every digit was measured a part, and the frame

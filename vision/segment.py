@@ -759,10 +759,12 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
         own = np.isin(labels, comps.ids[group]).view(np.uint8) * np.uint8(255)
     stroke = _grey_median(crop, own)
     if w <= config.EDGE_MAX_THINNESS * h:
-        if x0 - band < 0 or x1 + band > W:
+        # Near the frame's edge the strips are as wide as fits: a card's rim is often there.
+        left, right = min(band, x0), min(band, W - x1)
+        if min(left, right) < config.EDGE_BAND_MIN_PX:
             return False
-        a = _grey_median(ink[y0:y1, x0 - band : x0]) - stroke
-        b = _grey_median(ink[y0:y1, x1 : x1 + band]) - stroke
+        a = _grey_median(ink[y0:y1, x0 - left : x0]) - stroke
+        b = _grey_median(ink[y0:y1, x1 : x1 + right]) - stroke
         if max(a, b) <= 0 or min(a, b) < config.EDGE_ONE_SIDED * max(a, b):
             return max(a, b) > 0
         # A card's rim over a backdrop nearly as light as the card: the paper on one side, the
@@ -770,7 +772,7 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
         return (
             min(a, b) < config.EDGE_TWO_TONE * max(a, b)
             and frame.ndim == 3
-            and _chroma_gap(frame[y0:y1, x0 - band : x0], frame[y0:y1, x1 : x1 + band]) >= config.EDGE_CHROMA
+            and _chroma_gap(frame[y0:y1, x0 - left : x0], frame[y0:y1, x1 : x1 + right]) >= config.EDGE_CHROMA
         )
     inside = cv2.bitwise_not(cv2.dilate(own, _RIM))  # what the box holds besides its ink's rim
     n_inside = cv2.countNonZero(inside)
