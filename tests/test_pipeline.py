@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import CountsBatches, ReadsTwo
+from conftest import CountsBatches, ReadsTwo, read_eval_scene
 
 from vision import config
 from vision.evaluate import score_folder, score_synthetic, summarize
@@ -160,6 +160,14 @@ def test_pale_skin_on_white_paper_is_skin_and_warm_paper_is_not():
     pale = (149, 163, 209)
     assert len(segment(scene((225, 228, 230), pale)).boxes) == 0
     assert len(segment(scene(pale, pale)).boxes) == 1
+
+
+def test_a_bold_small_0_is_no_blob(classifier, mnist):
+    """12 px writing in a 455x607 photo: a bold 0 fills 0.82 of its box, its hole nearly shut,
+    and was dropped as a blob (a finger, a shadow) before the model saw it ("093034432")."""
+    truth, reading = read_eval_scene(classifier, mnist, "small", 1, 0)
+    assert truth.startswith("0093034432")
+    assert reading.startswith("0093034432")
 
 
 def test_small_writing_in_a_big_photo_is_read_at_the_size_it_needs(classifier):
