@@ -168,6 +168,8 @@ def test_a_bold_small_0_is_no_blob(classifier, mnist):
     truth, reading = read_eval_scene(classifier, mnist, "small", 1, 0)
     assert truth.startswith("0093034432")
     assert reading.startswith("0093034432")
+    truth, reading = read_eval_scene(classifier, mnist, "small", 1, 7)  # 14 px: a bold 2 at the end
+    assert reading == truth == "8906242677"
 
 
 def test_small_writing_in_a_big_photo_is_read_at_the_size_it_needs(classifier):

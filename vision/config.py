@@ -240,6 +240,7 @@ LINE_MIN_LENGTH = 2.0  # ...where "long" is this many median character heights
 LINE_FILL = 0.05  # ink filling less of its box: a thin line at a slant, left out of size and angle estimates
 BLOB_SOLIDITY = 0.8  # ink filling this much of its box, thicker than a stroke: finger or shadow
 BLOB_MIN_SHORT = 0.5  # ...where "thicker" is a shorter side of at least this x char height
+BLOB_MIN_HEIGHT_PX = 18  # ...in writing this tall or taller (px): smaller bold digits fill their boxes as blobs do
 SKIN_NON_INK = 0.3  # share of a box that is not ink, at least (ink covers at most 70%): the quick test of
 # _on_skin needs the box's mean saturation at this x SKIN_SHARE x SKIN_LEAST_SATURATION (the Skin block below)
 STROKE_RIM_PX = 5  # px: the anti-aliased rim dilated around strokes, left out of a box's "inside"

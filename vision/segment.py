@@ -601,7 +601,7 @@ def _is_character(rows: list[list[int]], height: float, angle: float) -> bool:
         return False  # horizontal stroke or scribble wider than any character (touching ones are cut)
     if across > config.MAX_CHAR_TALL * height:
         return False  # far taller than the text around it: shadow edge, finger
-    if height < config.SMALL_CHAR_PX:
+    if height < config.BLOB_MIN_HEIGHT_PX:
         return True  # a bold digit this small fills its box as a blob does: the model tells them apart
     area = sum(r[4] for r in rows)
     return not (area / max(1.0, w * h) > config.BLOB_SOLIDITY and short_side > config.BLOB_MIN_SHORT * height)
