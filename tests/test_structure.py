@@ -283,6 +283,14 @@ def test_a_margin_line_thresholded_in_pieces_is_no_1(classifier, mnist):
     assert reading == truth == "3230"
 
 
+def test_a_grid_line_left_in_two_pieces_is_no_1(classifier, mnist):
+    """A squared page's line comes out of the threshold in two short pieces, one above the other,
+    merged as fragments of one character: only single pieces were checked for the line going on
+    past them, so the pair was read as a 1 before the row ("196321458631")."""
+    truth, reading = read_condition_scene(classifier, mnist, "squared", 67, (4, 13))
+    assert reading == truth == "96321458631"
+
+
 def test_thick_rules_of_a_box_strip_come_out_whole():
     """A box strip printed 8 px thick at the size the frame is read: its top and bottom rules are
     two parallel rules, so their width is read on their ridge; they come out and the strokes

@@ -844,12 +844,11 @@ def _on_a_faint_line(contrast: np.ndarray, comps: _Comps, group: list[int], heig
     """Whether a thin straight candidate is the dark stretch of a longer, fainter printed line (a
     notebook's margin line, thresholded only in pieces), not a 1: past both its ends the contrast
     image goes on darker along its axis than beside it. A pen's 1 ends where it ends."""
-    if len(group) != 1:
-        return False
-    x, y, w, h, _ = comps.rows[group[0]]
+    x, y, x1, y1 = _bounds([comps.rows[i] for i in group])  # pieces of one line merged as fragments
+    w, h = x1 - x, y1 - y
     if max(w, h) < config.FAINT_LINE_ASPECT * max(min(w, h), 1) or max(w, h) < config.SMALL_PART * height:
         return False
-    own = (comps.labels[y : y + h, x : x + w] == comps.ids[group[0]]).view(np.uint8)
+    own = np.isin(comps.labels[y:y1, x:x1], comps.ids[group]).view(np.uint8)
     pts = cv2.findNonZero(own)
     if pts is None or len(pts) < 2:
         return False
