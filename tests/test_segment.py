@@ -292,6 +292,16 @@ def test_a_finger_far_taller_than_the_digits_does_not_set_their_height(classifie
     assert reading == truth == "075"
 
 
+def test_the_height_is_measured_again_without_the_edges_taken_out(classifier, mnist):
+    """A card held by two fingers over a dark desk: its rim's pieces, measured with the digits,
+    made the height 94 px against digits of 72-77, and the card's top corner was read as a 1
+    ("1 489"). Once edges, skin and line pieces are out, the height is measured again."""
+    truth, reading = read_eval_scene(classifier, mnist, "fingers", 3, 3)
+    assert reading == truth == "489"
+    truth, reading = read_eval_scene(classifier, mnist, "desk", 3, 18)  # a card on wood: "19 67"
+    assert reading == truth == "190"
+
+
 def test_a_lone_1_among_specks_still_sets_the_height(classifier, mnist):
     """A 1 far taller than the specks of a dirty page stands upright like a finger; it must not
     be left out of the height as one (every MNIST 1 tried was then lost)."""

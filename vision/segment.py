@@ -280,10 +280,11 @@ def segment(
     paper = functools.cache(lambda: _paper_level(ink))  # once a frame, only when it has a candidate
     kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
     kept = [g for g in kept if not _on_a_faint_line(contrast, comps, g, height)]
-    if len(kept) < len(groups):  # a thumb beside the row must not have steered the text angle
+    dropped = len(kept) < len(groups)
+    if dropped:  # a thumb beside the row must not have steered the text angle
         groups, angle = kept, _groups_angle(kept, comps, height, angle)
     groups, unboxed = _unbox(groups, comps, height)
-    if unboxed:  # boxes measured as characters set the height: measure it without them
+    if unboxed or dropped:  # boxes, edges or line pieces measured as characters set the height
         height = _median_height(
             np.array([comps.rows[i] for g in groups for i in g], np.int32).reshape(-1, 5), min(gray.shape)
         )
