@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 from typing import Protocol
@@ -12,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from vision import config
-from vision.layout import gaps_before, group_rows, marks_between
+from vision.layout import gaps_before, group_rows, marks_between, rotate_points
 from vision.marks import StrokeShape, bracket_at, crossed_seven, slash_shaped, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
@@ -231,6 +232,45 @@ def _printed_words(boxes, rejected: list[bool]) -> list[int]:
     return out
 
 
+def _printed_labels(boxes, specks: np.ndarray, height: float, angle: float) -> list[int]:
+    """Candidates that are the letters of a printed label beside handwriting ("ID:", "No.",
+    "Code:"): two or more marks side by side (gaps under WORD_GAP of their height), each under
+    LABEL_HEIGHT of the characters' height, standing between one cap line and one baseline as
+    exactly as type does (LABEL_ALIGN of their height, along the text), and followed by a colon
+    or a full stop (a speck within LABEL_STOP_GAP of their height, between their top and
+    bottom). Small handwritten digits side by side can agree as closely (MNIST's all do: it
+    scales every digit to one height), but are not set before a colon."""
+    c, s = abs(math.cos(angle)), abs(math.sin(angle))
+    if len(boxes) < 2 or not len(specks) or c * c - s * s < 0.5:
+        return []
+    centres = rotate_points(np.array([b.center for b in boxes], np.float64), angle)
+    # A glyph's own height and width along the text, from its upright box (a tilted row widens it).
+    tall = [max(1.0, (b.h * c - b.w * s) / (c * c - s * s)) for b in boxes]
+    wide = [max(1.0, (b.w * c - b.h * s) / (c * c - s * s)) for b in boxes]
+    small = [k for k in range(len(boxes)) if tall[k] < config.LABEL_HEIGHT * height]
+    small.sort(key=lambda k: centres[k, 0])
+    dots = rotate_points(specks[:, :2] + specks[:, 2:] / 2, angle)
+    runs: list[list[int]] = []
+    for a, b in zip(small, small[1:]):
+        gap = (centres[b, 0] - wide[b] / 2) - (centres[a, 0] + wide[a] / 2)
+        size = max(tall[a], tall[b])
+        tops = abs((centres[a, 1] - tall[a] / 2) - (centres[b, 1] - tall[b] / 2))
+        bottoms = abs((centres[a, 1] + tall[a] / 2) - (centres[b, 1] + tall[b] / 2))
+        if gap < config.WORD_GAP * min(tall[a], tall[b]) and max(tops, bottoms) <= config.LABEL_ALIGN * size:
+            if runs and runs[-1][-1] == a:
+                runs[-1].append(b)
+            else:
+                runs.append([a, b])
+    out: list[int] = []
+    for run in runs:
+        last = run[-1]
+        end = centres[last, 0] + wide[last] / 2
+        after = (dots[:, 0] > end) & (dots[:, 0] < end + config.LABEL_STOP_GAP * tall[last])
+        if np.any(after & (np.abs(dots[:, 1] - centres[last, 1]) < tall[last] / 2)):
+            out += run
+    return out
+
+
 def _neighbours(boxes, i: int, height: float) -> list[int]:
     """The boxes on box ``i``'s text line within reach of it, when it has some both left and
     right of it; else none."""
@@ -274,7 +314,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     for i in _brackets(seg, best):
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
-    for i in _printed_words(seg.boxes, rejected):
+    labels = _printed_labels(seg.boxes, seg.specks, seg.char_height, seg.angle)
+    for i in _printed_words(seg.boxes, rejected) + labels:
         reject[i] = 1.0
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= config.DROP_CONFIDENCE]
     if not keep:

@@ -43,6 +43,8 @@ class Segmentation:
         default_factory=lambda: np.zeros((0, config.PATCH_SIZE, config.PATCH_SIZE), np.uint8)
     )
     too_wide: tuple[bool, ...] = ()  # per crop: wider than one character, kept only if cut
+    # (K, 4) x, y, w, h frame pixels: marks too small to be characters (a label's colon, a dot)
+    specks: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float64))
 
 
 def _check_frame(frame: np.ndarray) -> None:
@@ -289,13 +291,26 @@ def segment(
             np.array([comps.rows[i] for g in groups for i in g], np.int32).reshape(-1, 5), min(gray.shape)
         )
     crops = _crops(groups, comps, contrast, angle, height, scale)
+    specks = _specks(comps, groups, height) / scale
     if timings is not None:
         t3 = time.perf_counter()
         timings.update(threshold=(t1 - t0) * 1e3, contours=(t2 - t1) * 1e3, normalize=(t3 - t2) * 1e3)
     boxes, patches, extents, splits, split_patches, too_wide = crops
     return Segmentation(
-        boxes, patches, extents, angle, height / scale, used, make_mask, splits, split_patches, too_wide
+        boxes, patches, extents, angle, height / scale, used, make_mask, splits, split_patches, too_wide, specks
     )
+
+
+def _specks(comps: _Comps, groups: list[list[int]], height: float) -> np.ndarray:
+    """(K, 4) x, y, w, h of the components too small to be characters but not noise (SPECK_MIN
+    to SMALL_PART heights), in no character: the colon or the dot after a printed label."""
+    st = comps.stats
+    if not len(st):
+        return np.zeros((0, 4), np.float64)
+    side = np.maximum(st[:, 2], st[:, 3])
+    small = (side >= config.SPECK_MIN * height) & (side < config.SMALL_PART * height)
+    small[[i for g in groups for i in g]] = False
+    return st[small, :4].astype(np.float64)
 
 
 def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape: tuple[int, int]):
