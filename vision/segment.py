@@ -749,10 +749,15 @@ def _on_skin(
     if cv2.mean(hsv)[1] < config.SKIN_NON_INK * config.SKIN_SHARE * config.SKIN_LEAST_SATURATION:
         return False
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    skin = ((hue <= config.SKIN_HUE_MAX) | (hue >= 255 - config.SKIN_HUE_WRAP)) & (sat >= skin_sat())
-    skin &= val >= config.SKIN_MIN_VALUE
     around = contrast[y0:y1, x0:x1] < 255 * config.INK_WEAK  # what the ink lies on, not the ink
-    return np.count_nonzero(skin & around) >= config.SKIN_SHARE * max(1, np.count_nonzero(around))
+    hued = ((hue <= config.SKIN_HUE_MAX) | (hue >= 255 - config.SKIN_HUE_WRAP)) & (val >= config.SKIN_MIN_VALUE)
+    hued &= around
+    enough = config.SKIN_SHARE * max(1, np.count_nonzero(around))
+    # The frame's own need (a probe of the whole frame) only for a box that is skin at the least.
+    return bool(
+        np.count_nonzero(hued & (sat >= config.SKIN_LEAST_SATURATION)) >= enough
+        and np.count_nonzero(hued & (sat >= skin_sat())) >= enough
+    )
 
 
 def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
