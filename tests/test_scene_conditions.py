@@ -359,11 +359,11 @@ def test_cli_prints_a_table_and_saves_the_frames(mnist_path, tmp_path, capsys):
 MEASURED = {
     0: {
         "ruled": 0.966, "squared": 0.975, "boxes": 0.893, "table": 0.970, "operators": 0.875,
-        "touching": 0.843, "small": 0.981, "colour": 0.994, "desk": 0.984, "fingers": 0.977,
+        "touching": 0.843, "small": 0.981, "colour": 0.989, "desk": 0.984, "fingers": 0.977,
     },
     1: {
         "ruled": 0.992, "squared": 0.943, "boxes": 0.877, "table": 0.934, "operators": 0.908,
-        "touching": 0.829, "small": 0.988, "colour": 0.977, "desk": 0.970, "fingers": 0.986,
+        "touching": 0.809, "small": 0.988, "colour": 0.977, "desk": 0.970, "fingers": 0.986,
     },
 }  # fmt: skip
 

@@ -283,18 +283,6 @@ def test_a_margin_line_thresholded_in_pieces_is_no_1(classifier, mnist):
     assert reading == truth == "3230"
 
 
-def test_a_row_of_digits_on_a_card_over_wood_is_no_rule(classifier, mnist):
-    """A card on a wood desk: the grain runs off the frame, so the frame-long pass looks for
-    rules. Pooled, the card's row of digits was one band as long as the kernel, and the bars and
-    bases of its digits, straight runs in that band, were taken out as a rule ("7 7708 3428").
-    A rule is one long run at full size too: unless the runs are parallel printed rules (a grid
-    thresholded in pieces), runs along the text under a quarter of the kernel's length stay."""
-    truth, reading = read_eval_scene(classifier, mnist, "desk", 3, 11)
-    assert reading == truth == "707083428"
-    truth, reading = read_eval_scene(classifier, mnist, "boxes", 3, 2)  # "56966 882"
-    assert reading == truth == "569662882"
-
-
 def test_a_grid_line_left_in_two_pieces_is_no_1(classifier, mnist):
     """A squared page's line comes out of the threshold in two short pieces, one above the other,
     merged as fragments of one character: only single pieces were checked for the line going on

@@ -117,11 +117,6 @@ def find_lines(
         found = cv2.morphologyEx(small, cv2.MORPH_OPEN, line_kernel(_odd(length / k), a))
         if k > 1:
             runs = _trace(mask, found, a, k, thicken)
-            if family == 0 and not _ruled(runs, a, length):
-                # Pooled, a row of digits set close is one band along the text as long as a
-                # rule, and its digits' bars and bases are straight runs in it. A rule is one
-                # long run at full size too; printed rules in pieces are many parallel rules.
-                runs = _long_runs(runs, config.TRACE_MIN_SHARE * length)
         else:
             runs = cv2.bitwise_and(_undo_thicken(found) if thicken else found, mask)
         if family == 0 and rule_px is None and ruled_check:
@@ -146,16 +141,6 @@ def _trace(mask: np.ndarray, coarse: np.ndarray, angle: float, k: int, thicken: 
     else:
         runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     return cv2.bitwise_and(cv2.bitwise_and(runs, zone), mask)
-
-
-def _long_runs(runs: np.ndarray, least: float) -> np.ndarray:
-    """The connected runs at least ``least`` px long (their box's diagonal)."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-    long = np.hypot(stats[:, 2], stats[:, 3]) >= least
-    long[0] = False
-    if long[1:].all():
-        return runs
-    return cv2.bitwise_and(runs, np.where(long[labels], 255, 0).astype(np.uint8))
 
 
 def _undo_thicken(found: np.ndarray) -> np.ndarray:
