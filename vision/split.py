@@ -184,7 +184,10 @@ def choose(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray, width: f
         whole_score = _score(whole) * (1.0 if _is_char(whole) else config.SPLIT_MARK_PART)
         whole_score += config.SPLIT_NARROW_MARGIN * (config.SPLIT_WIDE - width)
     # A cut is taken for characters read surely, never for a doubtful one.
-    chain = _best_chain(lattice, probs, whole_score + config.SPLIT_MARGIN, every_char_sure=True)
+    # A whole read as no character has nothing to lose to a cut, whose parts then need less:
+    # two digits that overlap read as a scribble, and each part keeps a little of the other.
+    sure_at = config.SPLIT_PART_CONFIDENCE if _is_char(whole) else config.SPLIT_PART_CONFIDENCE_UNREAD
+    chain = _best_chain(lattice, probs, whole_score + config.SPLIT_MARGIN, every_char_sure=True, sure_at=sure_at)
     if chain is None and width >= config.SPLIT_SURER_WIDTH:
         chain = _surer_chain(lattice, probs, conf)
     return chain
@@ -232,13 +235,15 @@ def _width(lattice: SplitLattice, k: int) -> int:
     return lattice.points[j] - lattice.points[i]
 
 
-def _best_chain(lattice: SplitLattice, probs: np.ndarray, floor: float, every_char_sure: bool) -> list[int] | None:
+def _best_chain(
+    lattice: SplitLattice, probs: np.ndarray, floor: float, every_char_sure: bool, sure_at: float | None = None
+) -> list[int] | None:
     """The chain of parts from the crop's first point to its last, at most ``lattice.max_parts``
     long, whose verdicts have the highest product above ``floor``, among those holding a
-    character read at least SPLIT_PART_CONFIDENCE surely, and, with ``every_char_sure``, none
-    read less surely; None when no chain qualifies. Dynamic programming over (point, parts
+    character read at least ``sure_at`` (default SPLIT_PART_CONFIDENCE) surely, and, with
+    ``every_char_sure``, none read less surely; None when no chain qualifies. Dynamic programming over (point, parts
     used, sure character seen): the chains of a long crop are far too many to list."""
-    sure_at = config.SPLIT_PART_CONFIDENCE
+    sure_at = config.SPLIT_PART_CONFIDENCE if sure_at is None else sure_at
     # A part read as no character counts for less than a sure one: else two digits run into
     # each other, read as a sure scribble, beat the cut between them.
     scores = [_score(p) * (1.0 if _is_char(p) else config.SPLIT_MARK_PART) for p in probs]
