@@ -312,6 +312,21 @@ def test_thick_rules_of_a_box_strip_come_out_whole():
     assert kept > 0.7
 
 
+def test_rules_of_a_box_strip_are_told_apart_though_strokes_fill_the_space_between(classifier, mnist):
+    """A strip of nine boxes tilted 8 degrees is measured as one character as tall as its box
+    (230 px), so its rules are looked for with kernels 460 px long on a copy pooled 11-fold,
+    where the whole strip is one band: the runs then also take short pieces of the digits'
+    strokes, at every offset between the two rules. Rules and pieces made one ragged band, not
+    two rules, the rules' width was measured at half their own and they stayed in: the strip
+    read "8 8". Runs shorter than RULED_PART of the kernel do not join the rules now; two
+    edits are left (the label's "f" read as 8, a cell edge beside a 5 as a 1)."""
+    from vision.evaluate import digits_only, edit_distance
+
+    truth, reading = read_eval_scene(classifier, mnist, "boxes", 2, 18)
+    assert truth == "126331858"
+    assert edit_distance(digits_only(reading), truth) <= 2, reading
+
+
 def test_rules_the_first_pass_broke_are_found_whole_in_the_second(classifier, mnist):
     """A tilted strip of seven boxes, 0.9 of the frame wide: the frame-long first pass takes its
     rules out in pieces (a digit touching a rule keeps one), pieces too short for the second

@@ -324,6 +324,7 @@ STRUCTURE_MAX_KERNEL = 41  # px; longer line kernels run on a max-pooled copy (c
 STRUCTURE_REPAIR = 0.15  # x char height: gap across a removed rule that a crossing stroke bridges
 STRUCTURE_REPAIR_MIN_PX = 5  # ...at least: a 2-3 px rule plus its anti-aliased rim
 RULED_GAP = 2.0  # x a rule's width: parallel runs closer than this are one ragged band, not two rules
+RULED_PART = 0.3  # x the kernel: shorter runs (strokes between a box strip's rules) do not join them
 RULE_THICKER_PX = 3  # a straight run this much thicker than the median rule is a stroke lying on it
 STRUCTURE_TOUCH = 0.08  # x char height: a stroke ending this close to a removed rule touches it
 EDGE_MAX_THINNESS = 0.4  # marks at most this wide for their height may be an edge, not a "1" (a card's rim: 0.31)

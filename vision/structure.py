@@ -233,6 +233,16 @@ def _ruled(runs: np.ndarray, angle: float, length: float) -> bool:
     """Whether the straight runs along the text are two or more printed rules: parallel lines
     apart by RULED_GAP of their own width at least (a box strip's top and bottom, a page's
     rules), not the ragged edge of a card or one stroke."""
+    if not runs.any():
+        return False
+    # Only runs RULED_PART of a kernel long: the strokes written between two rules leave short
+    # runs at every offset between them, which would join the rules into one ragged band.
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    c, s = abs(math.cos(angle)), abs(math.sin(angle))
+    along = stats[:, 2] * c + stats[:, 3] * s  # a thin line's own length
+    long = along >= config.RULED_PART * length
+    long[0] = False
+    runs = np.where(long[labels], runs, 0).astype(np.uint8)
     points = runs > 0
     if not points.any():
         return False
