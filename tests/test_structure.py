@@ -379,3 +379,37 @@ def test_two_rows_of_touching_pairs_and_triples_keep_the_text_level(classifier, 
     truth, reading = read_eval_scene(classifier, mnist, "touching", 2, 20)
     assert truth == "96157865"
     assert reading.endswith("157865") and len(reading) >= 7
+
+
+def test_light_blue_grid_is_read_where_it_fades_and_cuts_no_stroke(classifier, mnist):
+    """Dark digits on light blue squared paper: in gray the grid is a third as dark as the
+    writing, and taken out it cut every digit in pieces (11 edits in 12 digits). In the blue
+    channel it is nearly white and never enters the mask."""
+    truth, reading = read_eval_scene(classifier, mnist, "squared", 2, 10)
+    assert reading == truth == "321819559278"
+
+
+def test_the_channel_is_only_changed_for_structure_of_another_colour():
+    """Grey rules fade in no channel more than in gray; blue ones fade in blue, unless the
+    writing is blue too."""
+    from vision.segment import _channel_without_structure
+
+    frame = np.full((200, 300, 3), 235, np.uint8)  # white paper
+    removed = np.zeros((200, 300), np.uint8)
+    removed[50:53, :] = removed[150:153, :] = 255
+    writing = np.zeros_like(removed)
+    writing[70:130, 100:106] = writing[70:130, 200:206] = 255
+
+    def frame_with(rule_bgr, ink_bgr):
+        out = frame.copy()
+        out[removed > 0], out[writing > 0] = rule_bgr, ink_bgr
+        return out
+
+    def pick(img):
+        gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        return _channel_without_structure(img, gray, "dark", writing, removed)
+
+    assert pick(frame_with((180, 180, 180), (40, 40, 40))) is None
+    blue = pick(frame_with((225, 190, 150), (40, 40, 40)))
+    assert blue is not None and int(blue[51, 10]) > 220 and int(blue[100, 102]) < 60
+    assert pick(frame_with((225, 190, 150), (230, 120, 40))) is None  # blue pen on a blue grid

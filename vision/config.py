@@ -225,6 +225,9 @@ POLARITY_MIN_CONTRAST = 20  # grey levels; weaker top-hat responses are texture
 COLOUR_INK_GAIN = 1.6  # ink this much further from the paper in the darkest colour channel than
 # in gray: coloured ink (orange or red pen); blue ballpoint and black ink stay on gray (less noisy)
 COLOUR_INK_SHARE = 0.01  # the darkest share of a thumbnail's pixels taken for its ink
+CHANNEL_STRUCTURE_FADE = 0.8  # printed lines this much fainter (against the writing) in a colour channel...
+CHANNEL_INK_KEPT = 0.6  # ...where the writing keeps this share of its contrast: read in that channel
+CHANNEL_MIN_INK_PX = 50  # fewer writing pixels than this tell no colour
 MIN_CHAR_FRACTION = 0.012  # smallest character height / shorter side (specks below)
 MAX_CHAR_FRACTION = 0.95  # taller components are shadows or paper edges
 SPECK_SHARE = 0.4  # x the smallest character height: components shorter on their long side are specks,

@@ -273,7 +273,14 @@ def segment(
     labels, lut, comps = _threshold(contrast)
     t1 = time.perf_counter()
     make_mask = lambda: np.take(lut, labels)  # noqa: E731 - the ink mask, built only when needed
-    mask, comps, (groups, angle, height) = _without_structure(make_mask, comps, gray.shape)
+    mask, comps, (groups, angle, height), removed = _without_structure(make_mask, comps, gray.shape)
+    channel = _channel_without_structure(small, ink, used, mask, removed)
+    if channel is not None:  # printed lines in a colour the writing is not: read where they fade
+        ink = channel
+        contrast = ink_contrast(ink)
+        labels, lut, comps = _threshold(contrast)
+        make_mask = lambda: np.take(lut, labels)  # noqa: E731
+        mask, comps, (groups, angle, height), removed = _without_structure(make_mask, comps, gray.shape)
     if mask is not None:
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
@@ -301,6 +308,42 @@ def segment(
     )
 
 
+def _channel_without_structure(
+    small: np.ndarray, ink: np.ndarray, polarity: str, mask: np.ndarray | None, removed: np.ndarray | None
+) -> np.ndarray | None:
+    """The colour channel (as an ink image) in which the printed structure ``removed`` fades
+    against the paper while the writing left in ``mask`` keeps its contrast, or None.
+
+    Light blue rules and grids on white paper are nearly white in the blue channel, where dark
+    ink stays dark: read there, the lines never enter the mask and cut no stroke. Taken when
+    the structure's contrast, over the writing's, falls below CHANNEL_STRUCTURE_FADE of what it
+    is in ``ink``, and the writing keeps CHANNEL_INK_KEPT of its contrast (a blue pen on a blue
+    grid fades with it). Medians over a few masks: paid only by frames that held structure.
+    """
+    if small.ndim != 3 or small.shape[2] < 3 or removed is None or mask is None or not removed.any():
+        return None
+    struct, writing = removed > 0, mask > 0
+    if np.count_nonzero(writing) < config.CHANNEL_MIN_INK_PX:
+        return None
+    paper = cv2.dilate(cv2.bitwise_or(mask, removed), np.ones((7, 7), np.uint8)) == 0
+
+    def contrasts(img: np.ndarray) -> tuple[float, float]:  # (structure, writing) below the paper
+        level = float(np.median(img[paper]))
+        return level - float(np.median(img[struct])), level - float(np.median(img[writing]))
+
+    base_struct, base_ink = contrasts(ink)
+    if base_ink <= 0:
+        return None
+    base = max(base_struct, 0.0) / base_ink
+    best, best_ratio = None, config.CHANNEL_STRUCTURE_FADE * base
+    for channel in cv2.split(small[..., :3]):
+        img = channel if polarity == "dark" else 255 - channel
+        s_c, i_c = contrasts(img)
+        if i_c > 0 and i_c >= config.CHANNEL_INK_KEPT * base_ink and max(s_c, 0.0) / i_c < best_ratio:
+            best, best_ratio = img, max(s_c, 0.0) / i_c
+    return best
+
+
 def _specks(comps: _Comps, groups: list[list[int]], height: float) -> np.ndarray:
     """(K, 4) x, y, w, h of the components too small to be characters but not noise (SPECK_MIN
     to SMALL_PART heights), in no character: the colon or the dot after a printed label."""
@@ -315,8 +358,8 @@ def _specks(comps: _Comps, groups: list[list[int]], height: float) -> np.ndarray
 
 def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape: tuple[int, int]):
     """Printed structure out of the ink mask (``make_mask`` builds it: a frame with no long lines
-    never pays for it); returns the cleaned mask (None when nothing was removed), its components
-    and their (groups, angle, height).
+    never pays for it); returns the cleaned mask (None when nothing was removed), its components,
+    their (groups, angle, height) and the mask of what was removed (None when nothing was).
 
     Rules joined with everything written on them go first, with kernels a share of the frame
     (no character can be measured yet); once characters are measured, shorter rules go, and
@@ -338,7 +381,7 @@ def _without_structure(make_mask: Callable[[], np.ndarray], comps: _Comps, shape
         grid = _hidden_grid(found[1].raw, shape, lambda: cleaned, found[2][1:])
     if grid is not None:
         found = _passes(make_mask, comps, grouped, *grid)
-    return found[:3]
+    return found
 
 
 def _passes(make_mask, comps: _Comps, grouped, first: tuple[float, float] | None, rule_px: float | None = None):
