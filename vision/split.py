@@ -241,8 +241,9 @@ def _best_chain(
     """The chain of parts from the crop's first point to its last, at most ``lattice.max_parts``
     long, whose verdicts have the highest product above ``floor``, among those holding a
     character read at least ``sure_at`` (default SPLIT_PART_CONFIDENCE) surely, and, with
-    ``every_char_sure``, none read less surely; None when no chain qualifies. Dynamic programming over (point, parts
-    used, sure character seen): the chains of a long crop are far too many to list."""
+    ``every_char_sure``, none read less surely; None when no chain qualifies. Dynamic
+    programming over (point, parts used, sure character seen): the chains of a long crop are
+    far too many to list."""
     sure_at = config.SPLIT_PART_CONFIDENCE if sure_at is None else sure_at
     # A part read as no character counts for less than a sure one: else two digits run into
     # each other, read as a sure scribble, beat the cut between them.
