@@ -143,6 +143,15 @@ def test_a_slash_leaning_less_than_a_slanted_1_is_a_mark_beside_upright_writing(
     assert kept >= 0.9 * trials
 
 
+@pytest.mark.parametrize(("seed", "index"), [(0, 0), (2, 18)])
+def test_a_slash_standing_over_the_digits_it_divides_is_a_mark_though_it_leans_like_a_1(classifier, mnist, seed, index):
+    """A slash drawn taller than the digits beside it (1.15 of their height) and leaning 12
+    degrees or more is a mark, though it leans no further than many MNIST 1s: ``07/62+61=7``
+    had read ``071626 17``."""
+    truth, reading = read_eval_scene(classifier, mnist, "operators", seed, index)
+    assert reading == truth
+
+
 def test_a_printed_word_beside_the_writing_is_no_number(classifier, rng):
     """A score card's column header "2.SPIEL" over handwritten digits: its printed 2, its S (a 5)
     and its I (a 1) were read ("2514074"). Letters set as close as print sets them, on one

@@ -295,6 +295,8 @@ SLASH_ELONGATION = 6.0  # ...one thin stroke, long over short axis...
 SLASH_BOW = 0.06  # ...and straight, sagitta over length
 SLASH_LEANS_APART_DEG = 28.0  # ...or this far, when it also leans SLASH_APART_DEG further than the writing beside it
 SLASH_APART_DEG = 22.0
+SLASH_TALL = 1.15  # x char height: a straight 1 this much taller than the digits beside it...
+SLASH_TALL_TILT_DEG = 12.0  # ...and leaning this far is a slash: the digits it divides stand inside its span
 SLANT_ELONGATION = 1.5  # long over short axis: a character's ink this elongated shows the writing's lean
 # Median tilt (vision.marks.stroke_shape, degrees) of MNIST test digits 0-9 with that elongation.
 MNIST_TILT_DEG = (-21.4, -5.0, -6.3, 4.5, 7.8, -9.2, -0.7, 3.4, -4.9, 10.2)

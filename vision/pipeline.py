@@ -159,7 +159,12 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
         and bracket_at(shape(i), box.h / height)
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
-    leaning = [i for i in ones if slash_shaped(shape(i), config.SLASH_LEANS_APART_DEG)]
+    def tall(i: int) -> bool:  # a straight leaning stroke standing over the digits it divides
+        s = shape(i)
+        high = seg.boxes[i].h / height >= config.SLASH_TALL
+        return high and s.tilt_deg <= -config.SLASH_TALL_TILT_DEG and s.bow < config.SLASH_BOW
+
+    leaning = [i for i in ones if slash_shaped(shape(i), config.SLASH_LEANS_APART_DEG) or tall(i)]
     near_of = {i: _neighbours(seg.boxes, i, height) for i in leaning}
     candidates = {i for i, near in near_of.items() if near}
     for i in sorted(candidates):
@@ -170,7 +175,7 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
         vouchers = [j for j in ones if j != i and (j not in candidates or j in near)]
         if any(abs(shape(j).tilt_deg - tilt) <= config.SLASH_SAME_WRITER_DEG for j in vouchers):
             continue
-        if slash_shaped(shape(i)) or _writing_slant(near, best, shape) - tilt >= config.SLASH_APART_DEG:
+        if slash_shaped(shape(i)) or tall(i) or _writing_slant(near, best, shape) - tilt >= config.SLASH_APART_DEG:
             marks.append(i)
     return marks
 
