@@ -159,6 +159,7 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
         and bracket_at(shape(i), box.h / height)
     ]
     ones = [i for i in range(len(seg.boxes)) if config.CLASSES[best[i]] == "1" and i not in marks]
+
     def tall(i: int) -> bool:  # a straight leaning stroke standing over the digits it divides
         s = shape(i)
         high = seg.boxes[i].h / height >= config.SLASH_TALL
