@@ -6,6 +6,7 @@ import math
 
 import cv2
 import numpy as np
+import pytest
 from conftest import read_condition_scene, read_eval_scene
 
 from vision.segment import segment
@@ -413,3 +414,12 @@ def test_the_channel_is_only_changed_for_structure_of_another_colour():
     blue = pick(frame_with((225, 190, 150), (40, 40, 40)))
     assert blue is not None and int(blue[51, 10]) > 220 and int(blue[100, 102]) < 60
     assert pick(frame_with((225, 190, 150), (230, 120, 40))) is None  # blue pen on a blue grid
+
+
+@pytest.mark.parametrize(("name", "seed", "index"), [("boxes", 1, 1), ("table", 1, 10)])
+def test_a_pen_1_standing_in_its_cell_is_no_cell_border(classifier, mnist, name, seed, index):
+    """A 1 written in a box reaches nearly from its top rule to its bottom one, as the box's
+    side edges do; only its stroke, thicker than the printed rules, tells it from an edge.
+    ``0197522`` in boxes had read ``097522``."""
+    truth, reading = read_eval_scene(classifier, mnist, name, seed, index)
+    assert reading == truth

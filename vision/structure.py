@@ -361,7 +361,20 @@ def _erase_cell_borders(cleaned: np.ndarray, lines: np.ndarray, height: float) -
             drop.append(i)
     if not drop:
         return cleaned
+    # A printed border is as thin as the printed rules; a pen's 1 standing in its box is thicker.
+    rule_depth = float(np.percentile(cv2.distanceTransform(lines, cv2.DIST_L2, 3)[lines > 0], 90))
+    depth = cv2.distanceTransform(cleaned, cv2.DIST_L2, 3)
+    thick = [i for i in drop if _depth_of(depth, labels, stats[i], i) > rule_depth + config.CELL_EDGE_THICKER_PX]
+    drop = [i for i in drop if i not in thick]
+    if not drop:
+        return cleaned
     keep = np.full(n, 255, np.uint8)
     keep[0] = 0
     keep[drop] = 0
     return np.take(keep, labels)
+
+
+def _depth_of(depth: np.ndarray, labels: np.ndarray, stat: np.ndarray, i: int) -> float:
+    """The deepest distance-to-background of component ``i`` (its stroke's half width)."""
+    x, y, w, h = stat[:4].tolist()
+    return float(depth[y : y + h, x : x + w][labels[y : y + h, x : x + w] == i].max())
