@@ -1,7 +1,8 @@
 """Read the generated scenes of each condition the reader fails on, and score them one by one.
 
 The scenes come from ``vision.synth.conditions`` (ruled and squared paper, printed boxes, tables,
-handwritten operators, touching digits, small writing, coloured ink, cards on a desk or in a hand)
+handwritten operators, touching digits, small writing, coloured ink, cards on a desk or in a hand,
+printed score cards filled in by hand)
 and carry their exact truth; each is read by ``vision.pipeline.read_frame`` and scored as
 ``vision.evaluate.score_synthetic`` scores its scenes, one score per condition.
 
@@ -29,6 +30,7 @@ from vision.synth.scene import Scene
 _CHARS_PER_SCENE = {  # digits a scored scene holds, inclusive
     "ruled": (4, 12), "squared": (4, 12), "boxes": (4, 10), "table": (6, 16), "operators": (4, 10),
     "touching": (4, 9), "small": (8, 24), "colour": (4, 10), "desk": (3, 10), "fingers": (3, 6),
+    "form": (4, 10),
 }  # fmt: skip
 
 

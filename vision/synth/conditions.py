@@ -1,7 +1,8 @@
 """Generated scenes of the conditions the reader fails on, each with its exact ground truth.
 
 The reader is near perfect on clean paper and fails on paper with structure, touching digits,
-handwritten arithmetic, small writing, coloured ink, and cards on a desk or in a hand; real
+handwritten arithmetic, small writing, coloured ink, cards on a desk or in a hand, and printed
+score cards whose labels hold words, numbers and dice beside the handwritten column; real
 photos of these are few (``../shared/datasets`` README, real_photos_dev2). Each condition renders
 such a scene through ``vision.synth.scene.render_scene`` (its layout, paper and ink changed by a
 SceneStyle), so the boxes and lines it returns are true; ``vision.conditions_eval`` reads and
@@ -28,7 +29,7 @@ from vision.synth.paint import blend_mask, paint_skin, smooth_noise
 from vision.synth.scene import Card, Print, Scene, SceneStyle, Sheet, even_split, render_scene, rotation
 
 CONDITIONS: tuple[str, ...] = (
-    "ruled", "squared", "boxes", "table", "operators", "touching", "small", "colour", "desk", "fingers",
+    "ruled", "squared", "boxes", "table", "operators", "touching", "small", "colour", "desk", "fingers", "form",
 )  # fmt: skip
 
 # Camera and page, drawn for every scene: the ranges of the real phone photos and webcam frames.
@@ -74,6 +75,29 @@ _TABLE_ROW_PITCH = (1.35, 1.8)  # char heights: a row of cells
 _TABLE_PAD = (0.15, 0.5)  # room beside a column's widest number, char heights
 _TABLE_SLIP = 0.35  # +- char heights a rule sits off the middle of its gap: some cut a digit
 _TABLE_HEADERS = ("Name", "Round", "Score", "Total", "Team", "Date", "Points", "Game")
+# form: a printed score card, one column filled in by hand, each row's printed label to its left.
+_FORM_CHAR_HEIGHT = (0.055, 0.085)  # char height / frame height: a whole card in view, small writing
+_FORM_DIGITS = ((1, 2, 3), (0.35, 0.5, 0.15))  # digits per number, one number per row, and their odds
+_FORM_ROW_PITCH = (1.3, 1.6)  # char heights
+_FORM_LABEL_WIDTH = (3.2, 4.6)  # char heights: the printed label column
+_FORM_COLUMN_PAD = (0.3, 0.6)  # room beside the widest number, char heights
+_FORM_EMPTY_COLUMNS = (1, 4)  # columns printed for later games, left blank
+_FORM_PRINT_HEIGHT = (0.3, 0.45)  # printed capitals, char heights
+_FORM_WORDS = ("Total", "Chance", "Bonus", "Sum", "Upper", "Lower", "Score", "Twos", "Fives", "Sixes", "Extra")
+_FORM_NUMBERED = ("{} Points", "plus {}", "Bonus {}", "{} pts", "over {}")  # a printed number: not in the truth
+_FORM_HEADER = ("Game", "Round", "Set", "Player")
+_FORM_DICE_SHARE = 0.3  # rows labelled with dice faces beside their word...
+_FORM_DIE_SIDE = (0.45, 0.9)  # ...each this wide, char heights
+_FORM_ARROW_SHARE = 0.3  # rows with a printed arrow pointing at the written number
+_FORM_NUMBERED_SHARE = 0.35  # row labels that hold a printed number
+_FORM_PRINT_BGR = ((120.0, 60.0, 40.0), (70.0, 70.0, 70.0), (80.0, 80.0, 190.0), (110.0, 40.0, 90.0))
+_PIP_RADIUS = 0.09  # x a die's side
+_PIPS = {  # a die face's pips, shares of its side
+    1: ((0.5, 0.5),), 2: ((0.25, 0.25), (0.75, 0.75)), 3: ((0.25, 0.25), (0.5, 0.5), (0.75, 0.75)),
+    4: ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)),
+    5: ((0.25, 0.25), (0.75, 0.25), (0.5, 0.5), (0.25, 0.75), (0.75, 0.75)),
+    6: ((0.25, 0.22), (0.75, 0.22), (0.25, 0.5), (0.75, 0.5), (0.25, 0.78), (0.75, 0.78)),
+}  # fmt: skip
 # operators: handwritten arithmetic.
 _BINARY_OPS = "+-x/"
 _OP_GAP = (0.15, 0.45)  # either side of an operator, char heights
@@ -496,6 +520,112 @@ def _table(glyphs: list, labels: list, rng: np.random.Generator) -> Scene:
     return _truth(_render(glyphs, labels, rng, extras, style, char_height=_char_height(extras, rng)), starts)
 
 
+@dataclasses.dataclass
+class _ScoreCard:
+    """A printed score card filled in one column: each row's label printed in the column to its
+    left (words, printed numbers, dice faces, an arrow), blank columns for later games to its
+    right, a header of numbered column titles; all in one print colour, only the handwriting true."""
+
+    numbers: list[int]  # digits of the number in each row
+    inner: np.ndarray  # gap after each digit inside its number, char heights
+    pad: float
+    row_pitch: float
+    label_width: float
+    empty: int
+    thickness: int
+    colour: tuple[float, float, float]
+    rng: np.random.Generator
+    col_w: float = 0.0
+    placed: np.ndarray | None = None
+
+    def lefts(self, widths: np.ndarray) -> np.ndarray:
+        out, i, spans = np.empty(len(widths)), 0, []
+        for k in self.numbers:
+            spans.append(float(widths[i : i + k].sum() + self.inner[i : i + k - 1].sum()))
+            out[i : i + k] = np.concatenate(([0.0], np.cumsum(widths[i : i + k - 1] + self.inner[i : i + k - 1])))
+            i += k
+        self.col_w = max(spans) + 2 * self.pad
+        i = 0
+        for k, span in zip(self.numbers, spans):  # each number anywhere in its cell
+            out[i : i + k] += self.pad + self.rng.uniform(0.0, 1.0) * (self.col_w - 2 * self.pad - span)
+            i += k
+        self.placed = out
+        return out
+
+    def paper(self, sheet: Sheet) -> list[Print]:
+        rows = _row_slots(sheet)
+        first = rows[0][0]
+        margin = first.x - first.width / 2 - self.placed[0]  # the written column's left edge
+        centres = [float(np.mean([s.y for s in r])) for r in rows]
+        ys = [centres[0] - 1.5 * self.row_pitch] + [c - self.row_pitch / 2 for c in centres]
+        ys.append(centres[-1] + self.row_pitch / 2)
+        xs = [margin - self.label_width] + [margin + k * self.col_w for k in range(self.empty + 2)]
+        segments = [(sheet.at(xs[0], y), sheet.at(xs[-1], y)) for y in ys]
+        segments += [(sheet.at(x, ys[0]), sheet.at(x, ys[-1])) for x in xs]
+        canvas = np.zeros((sheet.size[1], sheet.size[0]), np.uint8)
+        font = int(_pick(_LABEL_FONTS, self.rng))
+        cap = float(self.rng.uniform(*_FORM_PRINT_HEIGHT)) * sheet.scale
+        header = _pick(_FORM_HEADER, self.rng)
+        for k in range(self.empty + 1):
+            title = f"{k + 1}.{header}"
+            right, mid = sheet.at(xs[k + 2] - 0.15, centres[0] - self.row_pitch)
+            room = (self.col_w - 0.3) * sheet.scale
+            _put_label(canvas, title, right, mid, font, _font_scale(title, font, cap, room))
+        for y in centres:
+            self._label(canvas, sheet, xs[0], margin, y, font, cap)
+        lines = np.maximum(_draw(sheet.size, segments, self.thickness), canvas.astype(np.float32) / 255)
+        return [(lines * self.rng.uniform(0.85, 1.0), self.colour)]
+
+    def _label(self, canvas: np.ndarray, sheet: Sheet, left: float, right: float, y: float, font: int, cap: float):
+        """One row's printed label between ``left`` and ``right`` (char heights), centred on ``y``."""
+        rng, end = self.rng, right - 0.15
+        if rng.random() < _FORM_ARROW_SHARE:  # an arrow at the cell's right end
+            a, b = sheet.at(end - 0.8, y), sheet.at(end - 0.1, y)
+            tip = 0.18 * sheet.scale
+            strokes = [(a, b), (b, (b[0] - tip, b[1] - tip)), (b, (b[0] - tip, b[1] + tip))]
+            for p, q in strokes:
+                cv2.line(canvas, _fixed(p), _fixed(q), 255, max(1, round(cap / 6)), cv2.LINE_AA, _SHIFT)
+            end -= 1.0
+        word = _pick(_FORM_WORDS, rng)
+        if rng.random() < _FORM_NUMBERED_SHARE:
+            word = _pick(_FORM_NUMBERED, rng).format(int(rng.integers(10, 100)))
+        x, mid = sheet.at(end, y)
+        room = (end - left - 0.2) * sheet.scale
+        if rng.random() < _FORM_DICE_SHARE:  # dice faces first, the word after them
+            side, dots, count = float(rng.uniform(*_FORM_DIE_SIDE)), int(rng.integers(1, 7)), int(rng.integers(1, 4))
+            for k in range(count):
+                x0, y0 = sheet.at(left + 0.15 + k * (side + 0.12), y - side / 2)
+                _die(canvas, (x0, y0), side * sheet.scale, dots, max(1, self.thickness))
+            room -= (0.15 + count * (side + 0.12)) * sheet.scale
+        if room > cap:
+            _put_label(canvas, word, x, mid, font, _font_scale(word, font, cap, room))
+
+
+def _die(canvas: np.ndarray, top_left: tuple[float, float], side: float, dots: int, thickness: int) -> None:
+    """A printed die face: a square outline and its pips."""
+    x0, y0 = top_left
+    cv2.rectangle(canvas, _fixed((x0, y0)), _fixed((x0 + side, y0 + side)), 255, thickness, cv2.LINE_AA, _SHIFT)
+    radius = round(max(1.0, _PIP_RADIUS * side) * (1 << _SHIFT))
+    for u, v in _PIPS[dots]:
+        cv2.circle(canvas, _fixed((x0 + u * side, y0 + v * side)), radius, 255, -1, cv2.LINE_AA, _SHIFT)
+
+
+def _form(glyphs: list, labels: list, rng: np.random.Generator) -> Scene:
+    """A score card filled in by hand: printed words, printed numbers, dice and arrows in the
+    label column beside the written numbers, none of them in the truth."""
+    extras, n = _extras(rng), len(labels)
+    numbers = _partition(n, *_FORM_DIGITS, rng)
+    pitch = float(rng.uniform(*_FORM_ROW_PITCH))
+    card = _ScoreCard(
+        numbers, rng.uniform(*_GAP, n) * 0.8, float(rng.uniform(*_FORM_COLUMN_PAD)), pitch,
+        float(rng.uniform(*_FORM_LABEL_WIDTH)), int(rng.integers(_FORM_EMPTY_COLUMNS[0], _FORM_EMPTY_COLUMNS[1] + 1)),
+        _line_px(extras["size"], rng), _pick(_FORM_PRINT_BGR, rng), _fork(rng),
+    )  # fmt: skip
+    style = SceneStyle(row_lengths=tuple(numbers), row_pitch=pitch, lefts=card.lefts, paper=card.paper)
+    height = round(rng.uniform(*_FORM_CHAR_HEIGHT) * extras["size"][1])
+    return _truth(_render(glyphs, labels, rng, extras, style, char_height=height))
+
+
 # --- Writing: operators, touching digits, small digits, coloured ink ----------------------
 
 
@@ -757,5 +887,5 @@ def _int(p: Sequence[float]) -> tuple[int, int]:
 
 _RENDER: dict[str, Callable[[list, list, np.random.Generator], Scene]] = {
     "ruled": _ruled, "squared": _squared, "boxes": _boxes, "table": _table, "operators": _operators,
-    "touching": _touching, "small": _small, "colour": _colour, "desk": _desk, "fingers": _fingers,
+    "touching": _touching, "small": _small, "colour": _colour, "desk": _desk, "fingers": _fingers, "form": _form,
 }  # fmt: skip
