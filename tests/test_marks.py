@@ -171,6 +171,51 @@ def test_a_printed_word_beside_the_writing_is_no_number(classifier, rng):
     assert "".join(d.char for d in result.detections) == "4074"
 
 
+def _page_with_writing(rng, text: str, size: tuple[int, int] = (44, 72), at: int = 300) -> np.ndarray:
+    """A light page with ``text`` handwritten (Hershey strokes, each ``size`` px) from x=``at``."""
+    from vision.synth.glyphs import hershey_glyph
+
+    page = np.full((300, 900), 235, np.uint8)
+    for k, c in enumerate(text):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], size)
+        bottom, left = 242, at + 90 * k
+        region = page[bottom - size[1] : bottom, left : left + size[0]]
+        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
+    return page
+
+
+def test_print_smaller_than_the_writing_is_no_number(classifier, rng, monkeypatch):
+    """A score card's row label "plus 35" printed left of the handwritten number: its digits,
+    under 0.6 of the writing's height both ways, are print, not characters ("8 4074")."""
+    from vision.pipeline import read_frame
+
+    page = _page_with_writing(rng, "4074")
+    cv2.putText(page, "plus 35", (40, 222), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 40, 2, cv2.LINE_AA)
+    frame = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+    monkeypatch.setattr(config, "PRINT_MAX_SIZE", 0.0)  # without the rule, print is read
+    without = "".join(d.char for d in read_frame(frame, classifier).detections)
+    assert without.endswith("4074") and len(without) > 4
+
+
+def test_a_flat_handwritten_digit_is_no_print(classifier, rng):
+    """A 2 written half as tall as the digits beside it but as wide as they are stays: print is
+    small both ways."""
+    from vision.pipeline import read_frame
+    from vision.synth.glyphs import hershey_glyph
+
+    page = _page_with_writing(rng, "47", at=200)
+    g = hershey_glyph("2", rng, 64)
+    ys, xs = np.nonzero(g)
+    g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (52, 36))
+    region = page[206:242, 380:432]
+    region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
+    result = read_frame(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), classifier)
+    assert "".join(d.char for d in result.detections) == "472"
+
+
 def test_a_printed_label_before_the_boxes_is_no_number(classifier, mnist):
     """A form's "ID:" before its boxes: the I read as a 1, the D as a 0 ("1081083 33576"). Two
     marks under 0.65 of the writing's height, as exactly aligned as type, followed by a colon."""

@@ -316,6 +316,7 @@ WORD_BASELINE = 0.03  # ...standing on one baseline within this x the tallest's 
 LABEL_HEIGHT = 0.65  # printed label letters ("ID:") are under this x the characters' height...
 LABEL_ALIGN = 0.06  # ...two side by side agree at top and bottom within this x their height...
 LABEL_STOP_GAP = 0.6  # ...and a colon or full stop follows within this x their height
+PRINT_MAX_SIZE = 0.6  # x char height: a candidate smaller both ways is a form's print, not handwriting
 SPECK_MIN = 0.06  # x char height: marks from this size up to SMALL_PART are specks (a colon's dot), not noise
 
 # --- Printed structure (vision/structure.py): rules, grids, box borders, table lines ---------

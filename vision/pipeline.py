@@ -277,6 +277,15 @@ def _printed_labels(boxes, specks: np.ndarray, height: float, angle: float) -> l
     return out
 
 
+def _small_print(seg: Segmentation) -> list[int]:
+    """Candidates smaller both ways than PRINT_MAX_SIZE of the writing's height: the letters and
+    digits of a form's printed labels ("Bonus 35", "1.Game"), pieces of its words, a die face.
+    Handwriting beside them stands taller than that, a flat 2 or a short 0 is as wide, and a 1
+    as tall; a page of small writing measures its own, small, character height."""
+    most = config.PRINT_MAX_SIZE * seg.char_height
+    return [k for k, b in enumerate(seg.boxes) if max(b.w, b.h) < most]
+
+
 def _neighbours(boxes, i: int, height: float) -> list[int]:
     """The boxes on box ``i``'s text line within reach of it, when it has some both left and
     right of it; else none."""
@@ -321,7 +330,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
     labels = _printed_labels(seg.boxes, seg.specks, seg.char_height, seg.angle)
-    for i in _printed_words(seg.boxes, rejected) + labels:
+    for i in _printed_words(seg.boxes, rejected) + labels + _small_print(seg):
         reject[i] = 1.0
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= config.DROP_CONFIDENCE]
     if not keep:
