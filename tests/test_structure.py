@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 import pytest
-from conftest import read_condition_scene, read_eval_scene
+from conftest import condition_eval_scene, read_condition_scene, read_eval_scene
 
 from vision.segment import segment
 from vision.structure import line_angles, remove_structure, table_rules
@@ -266,6 +266,20 @@ def test_printed_boxes_and_dice_are_no_characters_but_a_digit_written_in_a_box_i
         assert "".join(d.char for d in result.detections) == "2719", dots
     result = read_frame(_boxes_beside_digits(rng, written="384"), classifier)
     assert "".join(d.char for d in result.detections) == "2719384"
+
+
+def test_the_wall_between_two_boxes_of_a_strip_is_no_1(classifier, mnist, monkeypatch):
+    """A form's field of two boxes is one outline with a wall across it: the wall is what the
+    outline holds, as tall as the box, and it read as a 1 ("118" for "18"). Straight, as thin
+    as the box's rule and reaching across its inside, it goes with the box."""
+    from vision import config
+    from vision.pipeline import read_frame
+
+    scene = condition_eval_scene(mnist, "boxes", 2, 8)
+    assert scene.lines[0] == "18"
+    assert read_frame(scene.frame, classifier).lines[0] == "18"
+    monkeypatch.setattr(config, "BOX_SEPARATOR_SPAN", 9.0)  # no wall reaches that far: the old reader
+    assert read_frame(scene.frame, classifier).lines[0] == "118"
 
 
 def test_a_thickly_ruled_table_is_found_after_thinner_rules_came_out(classifier, mnist):

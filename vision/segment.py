@@ -671,8 +671,9 @@ def _unbox(groups: list[list[int]], comps: _Comps, height: float) -> tuple[list[
     dots. A box is an outline whose outer contour fills its turned bounding rectangle (a
     handwritten 0, an ellipse, fills about 0.8 of it) while its ink is only a frame. What it holds
     and touches (a digit written into it) stays, as that component, if it is a character's size
-    beside the box. Only hollow components of character size are looked at, and each costs one
-    contour: a frame of digits pays for its 0s. Also returns whether any box was found."""
+    beside the box; a wall across a strip of boxes goes with the box. Only hollow components of
+    character size are looked at, and each costs one contour: a frame of digits pays for its 0s.
+    Also returns whether any box was found."""
     out, found = [], False
     for g in groups:
         keep, boxed = [], False
@@ -714,11 +715,13 @@ def _take_frame(comps: _Comps, i: int) -> bool:
     # The frame: a band along the outline as wide as its rule, and a pixel more each side.
     filled = np.zeros_like(own)
     cv2.drawContours(filled, [outer], -1, 1, cv2.FILLED)
-    band = 2 * _rule_width(own) + 3
+    rule = _rule_width(own)
+    band = 2 * rule + 3
     inset = cv2.erode(filled, np.ones((band, band), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
     held = own & inset
     n, parts, st, _ = cv2.connectedComponentsWithStats(held, connectivity=8)
     big = [k for k in range(1, n) if max(st[k, 2], st[k, 3]) >= config.BOX_HELD * min(w, h)]
+    big = [k for k in big if not _separator(parts, st, k, rule, min(w, h) - 2 * band)]  # a strip's walls
     inner = np.isin(parts, big)
     labels[(own > 0) & ~inner] = 0  # the frame, and the specks (a die's dots) it touched
     if not big:
@@ -727,6 +730,15 @@ def _take_frame(comps: _Comps, i: int) -> bool:
     ys, xs = np.nonzero(inner)
     comps.rows[i] = [x + int(xs.min()), y + int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1, len(ys)]
     return True
+
+
+def _separator(parts: np.ndarray, st: np.ndarray, k: int, rule: int, span: float) -> bool:
+    """Whether part ``k`` of what a box holds is a printed rule across it (the wall between two
+    boxes of a strip): straight, as thin as the box's own rule, reaching across its inside."""
+    x, y, w, h = st[k, :4].tolist()
+    pts = cv2.findNonZero((parts[y : y + h, x : x + w] == k).view(np.uint8))
+    (_, _), (a, b), _ = cv2.minAreaRect(pts)
+    return max(a, b) >= config.BOX_SEPARATOR_SPAN * span and min(a, b) <= rule + config.BOX_SEPARATOR_SLACK_PX
 
 
 def _rule_width(own: np.ndarray) -> int:
