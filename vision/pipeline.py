@@ -280,8 +280,9 @@ def _printed_labels(boxes, specks: np.ndarray, height: float, angle: float) -> l
 def _small_print(seg: Segmentation) -> list[int]:
     """Candidates smaller both ways than PRINT_MAX_SIZE of the writing's height: the letters and
     digits of a form's printed labels ("Bonus 35", "1.Game"), pieces of its words, a die face.
-    Handwriting beside them stands taller than that, a flat 2 or a short 0 is as wide, and a 1
-    as tall; a page of small writing measures its own, small, character height."""
+    Handwriting beside them stands taller than that: a flat 2 is as wide as its neighbours and a
+    1 as tall, and a page of small writing measures its own, small, character height. A digit
+    written under that size both ways beside bigger ones is taken for print too."""
     most = config.PRINT_MAX_SIZE * seg.char_height
     return [k for k, b in enumerate(seg.boxes) if max(b.w, b.h) < most]
 
