@@ -152,38 +152,36 @@ def test_a_slash_standing_over_the_digits_it_divides_is_a_mark_though_it_leans_l
     assert reading == truth
 
 
+def _glyph(c: str, rng, size: tuple[int, int]) -> np.ndarray:
+    """A handwriting-like Hershey glyph of ``c``, its ink cropped and stretched to ``size`` (w, h)."""
+    from vision.synth.glyphs import hershey_glyph
+
+    g = hershey_glyph(c, rng, 64)
+    ys, xs = np.nonzero(g)
+    return cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], size)
+
+
+def _page_with_writing(rng, text: str, size: tuple[int, int] = (44, 72), at: int = 300) -> np.ndarray:
+    """A light page with ``text`` handwritten (Hershey strokes, each ``size`` px) from x=``at``."""
+    page = np.full((300, 900), 235, np.uint8)
+    for k, c in enumerate(text):
+        g = _glyph(c, rng, size)
+        bottom, left = 242, at + 90 * k
+        region = page[bottom - size[1] : bottom, left : left + size[0]]
+        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
+    return page
+
+
 def test_a_printed_word_beside_the_writing_is_no_number(classifier, rng):
     """A score card's column header "2.SPIEL" over handwritten digits: its printed 2, its S (a 5)
     and its I (a 1) were read ("2514074"). Letters set as close as print sets them, on one
     baseline as exactly as print does, one of them no character, are a word."""
     from vision.pipeline import read_frame
-    from vision.synth.glyphs import hershey_glyph
 
-    page = np.full((300, 900), 235, np.uint8)
+    page = _page_with_writing(rng, "4074", at=80)
     cv2.putText(page, "2.SPIEL", (60, 90), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 40, 3, cv2.LINE_AA)
-    for k, c in enumerate("4074"):
-        g = hershey_glyph(c, rng, 64)
-        ys, xs = np.nonzero(g)
-        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (44, 72))
-        region = page[170:242, 80 + 90 * k : 124 + 90 * k]
-        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
     result = read_frame(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), classifier)
     assert "".join(d.char for d in result.detections) == "4074"
-
-
-def _page_with_writing(rng, text: str, size: tuple[int, int] = (44, 72), at: int = 300) -> np.ndarray:
-    """A light page with ``text`` handwritten (Hershey strokes, each ``size`` px) from x=``at``."""
-    from vision.synth.glyphs import hershey_glyph
-
-    page = np.full((300, 900), 235, np.uint8)
-    for k, c in enumerate(text):
-        g = hershey_glyph(c, rng, 64)
-        ys, xs = np.nonzero(g)
-        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], size)
-        bottom, left = 242, at + 90 * k
-        region = page[bottom - size[1] : bottom, left : left + size[0]]
-        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
-    return page
 
 
 def test_print_smaller_than_the_writing_is_no_number(classifier, rng, monkeypatch):
@@ -204,12 +202,9 @@ def test_a_flat_handwritten_digit_is_no_print(classifier, rng):
     """A 2 written half as tall as the digits beside it but as wide as they are stays: print is
     small both ways."""
     from vision.pipeline import read_frame
-    from vision.synth.glyphs import hershey_glyph
 
     page = _page_with_writing(rng, "47", at=200)
-    g = hershey_glyph("2", rng, 64)
-    ys, xs = np.nonzero(g)
-    g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (52, 36))
+    g = _glyph("2", rng, (52, 36))
     region = page[206:242, 380:432]
     region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
     result = read_frame(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), classifier)
