@@ -288,3 +288,17 @@ def test_a_writer_who_crosses_sevens_has_flagged_ones_read_as_ones(classifier):
         pytest.skip(f"real photo not found at {path}")
     reading = "".join(d.char for d in read_frame(load_image(path), classifier).detections)
     assert reading == "8532697711"
+
+
+def test_a_stem_with_a_dot_above_is_an_i_not_a_1(classifier, rng, monkeypatch):
+    """A score card's title letter "i" as tall as the writing: the model reads it as a 1. A stem
+    read as 1 with a small mark straight above it is an i, the dot apart or joined to it."""
+    from vision.pipeline import read_frame
+
+    page = _page_with_writing(rng, "4074")
+    cv2.putText(page, "i", (120, 242), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 40, 7, cv2.LINE_AA)
+    frame = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+    monkeypatch.setattr(config, "DOT_MAX_SIZE", 0.0)  # without the rule, the stem is a 1
+    monkeypatch.setattr(config, "DOT_JOINED", 0.0)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "14074"

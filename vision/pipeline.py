@@ -277,6 +277,47 @@ def _printed_labels(boxes, specks: np.ndarray, height: float, angle: float) -> l
     return out
 
 
+def _dotted_stems(seg: Segmentation, best: list[int]) -> list[int]:
+    """Candidates that are an i or a j, not a 1: read as a 1, with a mark straight above it
+    (another candidate or a speck) no bigger than DOT_MAX_SIZE of the stem's height, within
+    DOT_MAX_GAP of its height above its top, centred over it within DOT_MAX_SHIFT of its height.
+    The letters of a printed word or label that the word rules miss keep their dots; a
+    handwritten 1 has nothing above it. The dot goes too when it is a candidate. A dot the
+    segmenter joined to its stem (as it joins a 5's flag) shows in the patch: its top part, no
+    taller than DOT_JOINED of the ink, stands apart from the rest."""
+    stems = [i for i, b in enumerate(best) if b == 1]
+    if not stems:
+        return []
+    marks = np.array([(b.x, b.y, b.w, b.h) for b in seg.boxes] + [tuple(s) for s in seg.specks], np.float64)
+    out: list[int] = []
+    for i in stems:
+        b = seg.boxes[i]
+        gap = b.y - (marks[:, 1] + marks[:, 3])
+        shift = np.abs(marks[:, 0] + marks[:, 2] / 2 - (b.x + b.w / 2))
+        dot = (
+            (np.maximum(marks[:, 2], marks[:, 3]) <= config.DOT_MAX_SIZE * b.h)
+            & (gap >= -0.05 * b.h)
+            & (gap <= config.DOT_MAX_GAP * b.h)
+            & (shift <= config.DOT_MAX_SHIFT * b.h)
+        )
+        dot[i] = False
+        hits = np.flatnonzero(dot)
+        if len(hits):
+            out += [i, *(int(k) for k in hits if k < len(seg.boxes))]
+        elif _joined_dot(seg.patches[i]):
+            out.append(i)
+    return out
+
+
+def _joined_dot(patch: np.ndarray) -> bool:
+    """Whether the patch's ink has an empty row under a top part at most DOT_JOINED of its height."""
+    rows = np.flatnonzero((patch > config.DOT_PATCH_INK).any(axis=1))
+    if len(rows) < 2:
+        return False
+    gaps = np.flatnonzero(np.diff(rows) > 1)
+    return bool(len(gaps)) and rows[gaps[0]] - rows[0] + 1 <= config.DOT_JOINED * (rows[-1] - rows[0] + 1)
+
+
 def _small_print(seg: Segmentation) -> list[int]:
     """Candidates smaller both ways than PRINT_MAX_SIZE of the writing's height: the letters and
     digits of a form's printed labels ("Bonus 35", "1.Game"), pieces of its words, a die face.
@@ -331,7 +372,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
     labels = _printed_labels(seg.boxes, seg.specks, seg.char_height, seg.angle)
-    for i in _printed_words(seg.boxes, rejected) + labels + _small_print(seg):
+    for i in _printed_words(seg.boxes, rejected) + labels + _small_print(seg) + _dotted_stems(seg, best):
         reject[i] = 1.0
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= config.DROP_CONFIDENCE]
     if not keep:
