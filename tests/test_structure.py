@@ -437,3 +437,18 @@ def test_a_pen_1_standing_in_its_cell_is_no_cell_border(classifier, mnist, name,
     ``0197522`` in boxes had read ``097522``."""
     truth, reading = read_eval_scene(classifier, mnist, name, seed, index)
     assert reading == truth
+
+
+def test_a_1_written_beside_its_box_wall_is_no_wall(classifier, mnist, monkeypatch):
+    """A 1 in the last box of a PIN strip, a few pixels from the box's right wall and as tall as
+    the box: it ran from rule to rule like a side edge and was erased, and the wall darkened the
+    strip beside it like an edge's other side ("160" for "1601"). A run with paper between it
+    and a side edge already out is a stroke; the strips beside a mark leave the structure out."""
+    from vision import config
+    from vision.pipeline import read_frame
+
+    scene = condition_eval_scene(mnist, "boxes", 2, 1)
+    assert scene.lines[0] == "1601"
+    assert read_frame(scene.frame, classifier).lines[0].replace(" ", "") == "1601"
+    monkeypatch.setattr(config, "CELL_BESIDE", 0.0)  # no run stands beside an edge: the old reader
+    assert read_frame(scene.frame, classifier).lines[0].replace(" ", "") == "160"

@@ -287,7 +287,8 @@ def segment(
     skin_sat = functools.cache(lambda: _skin_saturation(small))  # once a frame, only when needed
     kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]), skin_sat)]
     paper = functools.cache(lambda: _paper_level(ink))  # once a frame, only when it has a candidate
-    kept = [g for g in kept if not _is_edge(small, ink, comps, g) and not _off_page(ink, comps, g, paper)]
+    printed = functools.cache(lambda: _printed_rim(removed))  # once a frame, only for a thin mark beside structure
+    kept = [g for g in kept if not _is_edge(small, ink, comps, g, printed) and not _off_page(ink, comps, g, paper)]
     kept = [g for g in kept if not _on_a_faint_line(contrast, comps, g, height)]
     dropped = len(kept) < len(groups)
     if dropped:  # a thumb beside the row must not have steered the text angle
@@ -815,7 +816,21 @@ def _on_skin(
     )
 
 
-def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]) -> bool:
+def _printed_rim(removed: np.ndarray | None) -> np.ndarray | None:
+    """Where the paper is not: the printed structure taken out, with its anti-aliased rim
+    (0/255, inverted: 255 where paper may be sampled); None when nothing was taken out."""
+    if removed is None or not removed.any():
+        return None
+    return cv2.bitwise_not(cv2.dilate(removed, _RIM))
+
+
+def _is_edge(
+    frame: np.ndarray,
+    ink: np.ndarray,
+    comps: _Comps,
+    group: list[int],
+    paper_only: Callable[[], np.ndarray | None] = lambda: None,
+) -> bool:
     """Whether a mark is the edge of something (a card's rim, a sheet's border, the outline of a
     fingertip over the paper), not a stroke: a pen stroke has paper on both sides, an edge has
     paper on one side only.
@@ -824,7 +839,9 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
     mark is compared with the strips just left and right of its box, any other with what its box
     holds besides the ink (a 0's hole, a fingertip's nail) and the ring around its box: a "1" or
     a "0" stands out from both.
-    Medians from OpenCV histograms: this runs on every candidate of every frame.
+    Medians from OpenCV histograms: this runs on every candidate of every frame. The strips
+    beside a thin mark leave out what ``paper_only`` says is printed structure taken out (a
+    box's wall beside a 1 written in it darkens one strip like an edge's other side).
     """
     x0, y0, x1, y1 = _bounds([comps.rows[i] for i in group])
     w, h = x1 - x0, y1 - y0
@@ -841,8 +858,15 @@ def _is_edge(frame: np.ndarray, ink: np.ndarray, comps: _Comps, group: list[int]
         left, right = min(band, x0), min(band, W - x1)
         if min(left, right) < config.EDGE_BAND_MIN_PX:
             return False
-        a = _grey_median(ink[y0:y1, x0 - left : x0]) - stroke
-        b = _grey_median(ink[y0:y1, x1 : x1 + right]) - stroke
+        sides = (ink[y0:y1, x0 - left : x0], ink[y0:y1, x1 : x1 + right])
+        paper = paper_only()
+        if paper is None:
+            a, b = (_grey_median(side) - stroke for side in sides)
+        else:
+            masks = (paper[y0:y1, x0 - left : x0], paper[y0:y1, x1 : x1 + right])
+            if min(cv2.countNonZero(m) for m in masks) < config.EDGE_MIN_SAMPLE:
+                return False  # structure on a side: a stroke beside a rule, not an edge
+            a, b = (_grey_median(side, m) - stroke for side, m in zip(sides, masks))
         if max(a, b) <= 0 or min(a, b) < config.EDGE_ONE_SIDED * max(a, b):
             return max(a, b) > 0
         # A card's rim over a backdrop nearly as light as the card: the paper on one side, the

@@ -314,6 +314,7 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
     # A printed edge is as thin as the printed rules; a pen's stem filling its box is thicker.
     rule_depth = float(np.percentile(cv2.distanceTransform(along, cv2.DIST_L2, 3)[along > 0], 90))
     depth = cv2.distanceTransform(runs, cv2.DIST_L2, 3)
+    beside = _beside_edges(lines, angles[1], height)
     drop = np.zeros(n, np.uint8)
     for i in range(1, n):
         x, y, w, h, _ = stats[i].tolist()
@@ -322,6 +323,8 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
         own = labels[y : y + h, x : x + w] == i
         if depth[y : y + h, x : x + w][own].max() > rule_depth + config.CELL_EDGE_THICKER_PX:
             continue
+        if beside is not None and _stands_beside(beside[y : y + h, x : x + w][own], height):
+            continue
         band = near[y : y + h, x : x + w] > 0
         if (band[: reach + 1] & own[: reach + 1]).any() and (band[h - reach - 1 :] & own[h - reach - 1 :]).any():
             drop[i] = 255
@@ -329,6 +332,24 @@ def _erase_cell_edges(cleaned: np.ndarray, lines: np.ndarray, angles: tuple[floa
         return cleaned
     edges = cv2.dilate(np.take(drop, labels), np.ones((3, 3), np.uint8))  # with the anti-aliased rim
     return cv2.bitwise_and(cleaned, cv2.bitwise_not(edges))
+
+
+def _beside_edges(lines: np.ndarray, across: float, height: float) -> np.ndarray | None:
+    """Distance (px) to the nearest side edge of a box already taken out (a run across the text
+    in ``lines``), or None when there is none. A cell is wider than a character's half: a stroke
+    standing CELL_BESIDE of a height or nearer to such an edge, with paper between, is a 1 written
+    beside its box's wall, not a second wall."""
+    edges = cv2.morphologyEx(lines, cv2.MORPH_OPEN, line_kernel(_odd(config.CELL_EDGE_MIN * height), across))
+    if not edges.any():
+        return None
+    return cv2.distanceTransform(cv2.bitwise_not(edges), cv2.DIST_L2, 3)
+
+
+def _stands_beside(distances: np.ndarray, height: float) -> bool:
+    """Whether a run whose pixels lie at ``distances`` from the nearest removed side edge stands
+    beside one: apart from it by more than CELL_BESIDE_MIN_PX, nearer than CELL_BESIDE heights."""
+    nearest = float(distances.min())
+    return config.CELL_BESIDE_MIN_PX < nearest and nearest <= config.CELL_BESIDE * height
 
 
 def _rules_along(lines: np.ndarray, angle: float, height: float) -> np.ndarray:
