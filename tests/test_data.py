@@ -85,6 +85,27 @@ def test_single_strokes_never_stand_up_like_a_1(kind, least):
     assert min(_lean_from_vertical(p) for p in mark_patches(kind, 60, seed=9)) >= least
 
 
+def test_touching_digits_are_runs_of_two_or_three_wider_than_tall(mnist):
+    """Touching-digit rejects: seeded, MNIST-shaped, each as wide as the reader's cuts need (at
+    least SPLIT_MIN_WIDTH its height before fitting, so its longer side is the 20 px width)."""
+    from vision.synth.pairs import touching_patches
+
+    digits = mnist[0][0][:500]
+    a, b = touching_patches(digits, 30, seed=3), touching_patches(digits, 30, seed=3)
+    assert a.shape == (30, 28, 28) and a.dtype == np.uint8 and np.array_equal(a, b)
+    for patch in a:
+        ys, xs = np.nonzero(patch > 40)
+        assert 18 <= np.ptp(xs) + 1 <= 22 and np.ptp(ys) <= np.ptp(xs) + 2  # blur aside
+
+
+def test_shipped_model_reads_fresh_touching_digits_as_no_character(classifier, mnist):
+    """Runs of MNIST test digits (never trained on) read as no character: the reader cuts them."""
+    from vision.synth.pairs import touching_patches
+
+    pred = np.argmax(classifier.probabilities(touching_patches(mnist[1][0], 400, seed=4321)), axis=1)
+    assert np.mean(pred == config.REJECT_INDEX) >= 0.9  # 98.75% for the shipped model
+
+
 def test_shipped_model_rejects_fresh_marks(classifier):
     """Operators and box pieces from a seed training never used are "not a character"."""
     for make in (operator_patches, structure_patches):

@@ -21,7 +21,7 @@ def test_defaults_train_from_scratch_with_the_configured_numbers():
     cfg = FitConfig()
     assert (cfg.out, cfg.init, cfg.subset) == (config.MODELS_DIR, None, 0)
     assert (cfg.epochs, cfg.batch_size, cfg.seed) == (config.EPOCHS, config.BATCH_SIZE, config.SEED)
-    assert (cfg.monitor, cfg.patience) == ("val_accuracy", config.EARLY_STOP_PATIENCE)
+    assert (cfg.monitor, cfg.patience) == ("val_loss", config.EARLY_STOP_PATIENCE)
     assert cfg.schedule() == (config.LR_START, config.LR_PEAK, config.LR_ALPHA, config.LR_WARMUP)
 
 

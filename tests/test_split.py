@@ -118,12 +118,14 @@ def test_a_crop_barely_wider_than_a_character_stays_whole_unless_the_cut_is_sure
     assert choose(eight, *_pair(_probs(9, 0.99), _probs(0, 0.99)), width=1.05) == [0, 1]  # "90"
 
 
-def test_a_crop_read_as_no_character_counts_as_a_mark_part_against_its_cuts():
-    """A "70" run together reads 0.997 as no character; its halves read 1.0 as 7 and as 0. The
-    whole counts as a mark, as a part of a cut would, so the cut wins; a doubtful cut does not."""
+def test_a_crop_read_as_no_character_gives_way_to_a_cut_into_characters():
+    """A "70" run together reads 0.997 as no character (the model is trained to read touching
+    digits so); its halves read 0.9 as 7 and as 0. The whole scores nothing, so the cut wins;
+    halves read less surely than SPLIT_PART_CONFIDENCE_UNREAD do not."""
     scribble = _probs(None, 0.997)
     assert choose(scribble, *_pair(_probs(7, 1.0), _probs(0, 1.0)), width=1.27) == [0, 1]
-    assert choose(scribble, *_pair(_probs(7, 0.9), _probs(0, 0.9)), width=1.27) is None
+    assert choose(scribble, *_pair(_probs(7, 0.9), _probs(0, 0.9)), width=1.27) == [0, 1]
+    assert choose(scribble, *_pair(_probs(7, 0.6), _probs(0, 0.6)), width=1.27) is None
 
 
 def test_a_cut_into_characters_surer_than_the_whole_wins_even_within_the_margin():
@@ -136,8 +138,11 @@ def test_a_cut_into_characters_surer_than_the_whole_wins_even_within_the_margin(
     assert choose(_probs(8, 0.994), *_pair(_probs(9, 0.99), _probs(8, 0.9999)), width=1.24) is None
 
 
-def test_a_non_character_part_counts_but_a_cut_into_nothing_does_not():
-    assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(7)), width=1.6) == [0, 1]
+def test_a_cut_wins_only_when_every_part_is_a_character():
+    """A part read as no character scores nothing (SPLIT_MARK_PART 0): a cut that leaves a
+    sliver of a digit as "no character" loses to one that reads every part."""
+    assert choose(_probs(None, 0.7), *_pair(_probs(9), _probs(7)), width=1.6) == [0, 1]
+    assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(7)), width=1.6) is None
     assert choose(_probs(None, 0.7), *_pair(_probs(None), _probs(None)), width=1.6) is None
 
 

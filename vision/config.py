@@ -47,20 +47,21 @@ SYNTH_K_WITH_LETTERS = 300  # a few synthetic K widen the style range beside the
 SYNTH_K_ALONE = 3000  # synthetic K when no letter data is given
 CLUTTER_EXAMPLES = 2500  # "not a character" drawn procedurally (wedges, fingertips, smudges, dashes)
 OPERATOR_EXAMPLES = 2000  # handwritten + - x / ( ) = : # *, 200 of each
-STRUCTURE_EXAMPLES = 1400  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules
-OPERATOR_SEED, STRUCTURE_SEED = 1, 2  # offsets from --seed, so each synthesizer draws its own stream
+STRUCTURE_EXAMPLES = 1633  # printed box and table pieces: corners, tees, crossings, cells, outlines, rules, dice
+PAIR_EXAMPLES = 2000  # two or three MNIST training digits run together (vision.synth.pairs)
+OPERATOR_SEED, STRUCTURE_SEED, PAIR_SEED = 1, 2, 3  # offsets from --seed, so each synthesizer draws its own stream
 EVAL_MARK_SEED = 1000  # offset from --seed for the fresh marks the evaluation uses (never trained on)
 EVAL_MARKS_PER_KIND = 200  # fresh marks drawn per kind for the evaluation table
 MARK_TILT = 0.25  # share of the rotation/shear augmentation for marks: their angle sets / apart from 1
 # Loss weight of a mark: a bent 1 and a ")" or a crossed 4 and a "+" overlap, and then the digit should win.
 MARK_WEIGHT = 0.15
-# Rejects per training digit, at most: ~7500 of 62000 examples, so the reject class is about as
-# large as one digit class plus a third and never crowds the digits out.
-REJECT_SHARE = 0.14
+# Rejects per training digit, at most: ~9700 of 64000 examples, so the reject class is under two
+# digit classes and never crowds the digits out.
+REJECT_SHARE = 0.18
 BATCH_SIZE = 128  # --batch-size default
 VAL_BATCH_SIZE = 512  # validation batches: no gradients, so larger is only faster
 EPOCHS = 22  # from scratch: the shipped model's run
-EARLY_STOP_PATIENCE = 5  # epochs without a better validation accuracy before stopping (from scratch, --init)
+EARLY_STOP_PATIENCE = 5  # epochs without a lower validation loss before stopping (from scratch, --init)
 LR_START, LR_PEAK, LR_ALPHA, LR_WARMUP = 1e-4, 2e-3, 0.02, 1 / 20  # warm-up, then cosine down to alpha
 # --init: a few epochs on top of trained weights; a small peak so MNIST accuracy is kept, not relearned.
 INIT_EPOCHS = 4
@@ -388,7 +389,7 @@ SPLIT_CHAR_WIDTH = 0.45  # x char height: a crop holds at most one character per
 SPLIT_MIN_STRENGTH = 0.5  # x the median crop's contrast: fainter crops are never cut (paper grain)
 SPLIT_SEAM_BAND = 0.2  # x char height: a cut may wind this far either side of its column...
 SPLIT_SEAM_DRIFT = 0.02  # ...each column away costing this share of an ink pixel crossed
-SPLIT_MARK_PART = 0.8  # a cut's part read as no character scores this share of its verdict
+SPLIT_MARK_PART = 0.0  # a cut's part, or a whole crop, read as no character scores this share of its verdict
 SPLIT_PART_MAX_WIDTH = 1.4  # x char height: no part of a cut is wider (a wide 0 or 4 is about 1.1)
 SPLIT_MARGIN = 0.1  # a cut must read this much surer than the whole (product of part confidences)
 SPLIT_BLOB_ERODE = 0.24  # x char height: an erosion this wide leaves nothing of pen strokes...

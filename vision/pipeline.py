@@ -108,7 +108,7 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
     if not seg.splits and not any(seg.too_wide):
         return seg, whole
     by_group: dict[int, SplitLattice] = {option.group: option for option in seg.splits}
-    boxes, extents, rows, patches = [], [], [], []
+    boxes, extents, rows, patches, cut = [], [], [], [], []
     for i in range(n):
         lattice = by_group.get(i)
         width = float(seg.extents[i]) / max(seg.char_height, 1e-6)
@@ -123,17 +123,20 @@ def apply_splits(seg: Segmentation, probs: np.ndarray) -> tuple[Segmentation, np
             extents += [lattice.extents[k] for k in pick]
             rows += [parts[lattice.rows[k]] for k in pick]
             patches += [seg.split_patches[lattice.rows[k]] for k in pick]
+            cut += [True] * len(pick)
         elif not (seg.too_wide and seg.too_wide[i]):
             boxes.append(seg.boxes[i])
             extents.append(float(seg.extents[i]))
             rows.append(whole[i])
             patches.append(seg.patches[i])
+            cut.append(False)
     new = replace(
         seg,
         boxes=tuple(boxes),
         extents=np.asarray(extents, np.float64),
         splits=(),
         too_wide=(),
+        cut=tuple(cut),
         patches=np.stack(patches) if patches else seg.patches[:0],
     )
     return new, np.stack(rows) if rows else whole[:0]
@@ -325,7 +328,8 @@ def _small_print(seg: Segmentation) -> list[int]:
     1 as tall, and a page of small writing measures its own, small, character height. A digit
     written under that size both ways beside bigger ones is taken for print too."""
     most = config.PRINT_MAX_SIZE * seg.char_height
-    return [k for k, b in enumerate(seg.boxes) if max(b.w, b.h) < most]
+    cut = seg.cut or (False,) * len(seg.boxes)
+    return [k for k, b in enumerate(seg.boxes) if max(b.w, b.h) < most and not cut[k]]
 
 
 def _neighbours(boxes, i: int, height: float) -> list[int]:

@@ -45,6 +45,7 @@ class Segmentation:
     too_wide: tuple[bool, ...] = ()  # per crop: wider than one character, kept only if cut
     # (K, 4) x, y, w, h frame pixels: marks too small to be characters (a label's colon, a dot)
     specks: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float64))
+    cut: tuple[bool, ...] = ()  # per crop, once cuts are chosen: a part of a cut crop
 
 
 def _check_frame(frame: np.ndarray) -> None:

@@ -168,12 +168,14 @@ def choose(whole: np.ndarray, lattice: SplitLattice, probs: np.ndarray, width: f
     the whole crop.
 
     ``whole`` is the crop's (12,) probabilities, ``probs`` the parts' (len(spans), 12). A
-    reading's score is the probability of its verdict, a character or "not a character": a 7
-    run into a handwritten + cuts into a sure 7 and a sure non-character, which is then left
-    out. A cut scores the product over its parts, so every extra part must be read surely, and
-    one part at least must be a character. A whole read as no character counts as a mark part
-    would (SPLIT_MARK_PART): else a "70" run together, read as a sure scribble, keeps its sure
-    7 and 0 from ever winning. ``width`` is the crop's width in character heights:
+    reading's score is the probability of its verdict times SPLIT_MARK_PART when the verdict is
+    "not a character". A cut scores the product over its parts, so every extra part must be read
+    surely. At SPLIT_MARK_PART 0 a cut wins only when every part is a character, and a whole read
+    as no character scores nothing beyond the narrow crop's margin: the model is trained to read
+    touching digits as no character, so that verdict speaks for a cut (a "70" run together is
+    cut into its sure 7 and 0), and a cut that leaves a sliver read as no character loses to one
+    that reads every part (a "6637" had lost its 3 so). The price: a 7 run into a handwritten +
+    is no longer cut into the 7 and a mark. ``width`` is the crop's width in character heights:
     one wider than SPLIT_WIDE is hardly one character, nor a single mark, so as a whole it only
     counts for half its character confidence.
     """

@@ -2,7 +2,7 @@
 
 The reader must reject them (the model's "not a character" output), so training draws them here:
 ``+ - x / ( ) = : # *`` written by hand, and corners, T-junctions, crossings, cell bottoms, empty
-cells and rule pieces as a form or squared paper prints them. Patches are uint8 (n, 28, 28),
+cells, rule pieces and die faces as a form or squared paper prints them. Patches are uint8 (n, 28, 28),
 white on black, in the MNIST layout.
 """
 
@@ -174,6 +174,19 @@ def _rule(rng: np.random.Generator) -> Strokes:
     return [_ray(90 + rng.uniform(-30, 30), 1.0)]
 
 
+def _die(rng: np.random.Generator) -> Strokes:
+    """A printed die face: a square outline and its pips (tiny rings, filled by the pen width)."""
+    ring = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    pips = {1: [(0.5, 0.5)], 2: [(0.27, 0.27), (0.73, 0.73)], 3: [(0.27, 0.27), (0.5, 0.5), (0.73, 0.73)]}
+    pips[4] = [(0.27, 0.27), (0.73, 0.27), (0.27, 0.73), (0.73, 0.73)]
+    pips[5] = [*pips[4], (0.5, 0.5)]
+    pips[6] = [*pips[4], (0.27, 0.5), (0.73, 0.5)]
+    t = np.linspace(0, 2 * np.pi, 9)
+    r = rng.uniform(0.04, 0.07)
+    dots = [np.stack([x + r * np.cos(t), y + r * np.sin(t)], axis=1) for x, y in pips[int(rng.integers(1, 7))]]
+    return _turn([ring, *dots], rng.uniform(-4, 4))
+
+
 OPERATOR_KINDS: dict[str, _MarkSpec] = {
     "+": _MarkSpec(_plus, PEN, 0.25, 2.0),
     "-": _MarkSpec(_minus, PEN, 0.0, 2.0),
@@ -193,6 +206,7 @@ STRUCTURE_KINDS: dict[str, _MarkSpec] = {
     "cell": _MarkSpec(_cell, PRINTED, 0.0, 0.7),
     "box": _MarkSpec(_box, PRINTED, 0.0, 0.7),
     "rule": _MarkSpec(_rule, PRINTED, 0.0, 0.7),
+    "die": _MarkSpec(_die, PRINTED, 0.0, 0.7),
 }
 MARK_KINDS = {**OPERATOR_KINDS, **STRUCTURE_KINDS}
 
@@ -215,7 +229,8 @@ def structure_patches(n: int, seed: int = config.SEED) -> np.ndarray:
     """``n`` pieces of printed boxes and tables with no glyph inside, uint8 (n, 28, 28).
 
     Cycles through: an L corner (three orientations), a T-junction (two), a crossing of two rules,
-    the U-shaped bottom of a cell, an empty cell outline, a horizontal or slanted rule piece.
+    the U-shaped bottom of a cell, an empty cell outline, a horizontal or slanted rule piece, a
+    die face (a score card's row labels: read as 0, 6 or 8 before).
     Forms and squared paper hand these to the classifier, which otherwise reads them as 1, 7 or 4.
     Left out as digits once fitted to 20 px: a lone vertical rule (a 1), a tall narrow outline (a 0),
     a corner opening down-left and the upside-down cell top (both 7s), a T on a vertical rule (a 4).

@@ -121,7 +121,8 @@ def reject_examples_text(kept: int) -> str:
     return (
         f"{config.CLUTTER_EXAMPLES} procedural clutter patches + {config.OPERATOR_EXAMPLES} handwritten operators "
         f"({operators}) + {config.STRUCTURE_EXAMPLES} printed box/table pieces ({pieces}; operators and pieces get "
-        f"{config.MARK_TILT} of the rotation/shear augmentation and loss weight {config.MARK_WEIGHT}) + letters "
+        f"{config.MARK_TILT} of the rotation/shear augmentation and loss weight {config.MARK_WEIGHT}) + "
+        f"{config.PAIR_EXAMPLES} runs of 2-3 touching MNIST training digits + letters "
         f"{config.REJECT_LETTERS} when letters are given; {kept} kept "
         f"(at most {config.REJECT_SHARE} per training digit)"
     )

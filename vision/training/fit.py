@@ -24,6 +24,7 @@ from vision.classifier import Classifier
 from vision.samples import SampleError, load_samples, private_parents
 from vision.synth.clutter import clutter_patches
 from vision.synth.glyphs import synth_k
+from vision.synth.pairs import touching_patches
 from vision.synth.symbols import operator_patches, structure_patches
 from vision.training import card
 from vision.training.datasets import LETTER_K, find_mnist, load_letters, load_mnist, sha256_file, split_k_holdout
@@ -38,7 +39,9 @@ class FitConfig:
 
     ``init`` continues from a trained model with the gentler ``config.INIT_LR_*`` schedule.
     ``subset`` keeps the first N shuffled MNIST training digits (0: all): smoke runs, and the
-    fine-tune's replay. ``monitor`` and ``patience`` drive early stopping.
+    fine-tune's replay. ``monitor`` and ``patience`` drive early stopping: on the validation
+    loss, as the validation accuracy of 5,000 digits ties for epochs (its steps are 0.02%) and
+    stopped runs five epochs before the cosine schedule ended (99.41% on MNIST test).
     """
 
     out: Path = config.MODELS_DIR
@@ -50,7 +53,7 @@ class FitConfig:
     subset: int = 0
     seed: int = config.SEED
     verbose: int = 1  # Keras progress output: 0, 1 or 2
-    monitor: str = "val_accuracy"
+    monitor: str = "val_loss"
     patience: int = config.EARLY_STOP_PATIENCE
 
     @classmethod
@@ -116,6 +119,8 @@ def load_data(cfg: FitConfig) -> TrainData:
         x_tr, y_tr = x_tr[: cfg.subset], y_tr[: cfg.subset]
     empty = np.zeros((0, 28, 28), np.uint8)
     reject, is_mark = synthetic_rejects(cfg.seed)
+    pairs = touching_patches(x_tr, config.PAIR_EXAMPLES, cfg.seed + config.PAIR_SEED)
+    reject, is_mark = np.concatenate([reject, pairs]), np.concatenate([is_mark, np.zeros(len(pairs), bool)])
     if cfg.letters is not None:
         path = cfg.letters
         x_l, y_l = load_letters(path)
