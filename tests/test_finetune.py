@@ -3,8 +3,9 @@
 The "owner" writes every character turned 40 degrees (the page held askew): the shipped model reads
 such patches far worse than upright ones. Samples are collected from generated scenes (which carry
 their ground truth) through the real reader; the held-out samples come from other scenes, so the
-gain is measured on writing the fine-tune never saw. A small replay and four epochs keep it to
-well under a minute on two cores.
+gain is measured on writing the fine-tune never saw. A small replay and the default six epochs at
+most keep it to well under a minute on two cores (four left a quarter of the errors, not a third,
+gone once the model learned touching digits: 90.8% -> 93.1%; six: 90.8% -> 94.6%).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def personal(tmp_path_factory, mnist, mnist_path, classifier):
     samples = _collect(mnist, classifier, SCENES, seed=11)
     save_samples(store, samples)
     out = tmp_path_factory.mktemp("personal")
-    args = ["--fine-tune", store, "--out", out, "--replay", 2000, "--epochs", 4, "--verbose", 0]
+    args = ["--fine-tune", store, "--out", out, "--replay", 2000, "--verbose", 0]
     if mnist_path is not None:
         args += ["--mnist", mnist_path]
     assert train_model.main([str(a) for a in args]) == 0

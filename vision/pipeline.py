@@ -299,7 +299,7 @@ def _dotted_stems(seg: Segmentation, best: list[int]) -> list[int]:
         shift = np.abs(marks[:, 0] + marks[:, 2] / 2 - (b.x + b.w / 2))
         dot = (
             (np.maximum(marks[:, 2], marks[:, 3]) <= config.DOT_MAX_SIZE * b.h)
-            & (gap >= -0.05 * b.h)
+            & (gap >= -config.DOT_MAX_OVERLAP * b.h)
             & (gap <= config.DOT_MAX_GAP * b.h)
             & (shift <= config.DOT_MAX_SHIFT * b.h)
         )

@@ -818,8 +818,8 @@ def _on_skin(
 
 
 def _printed_rim(removed: np.ndarray | None) -> np.ndarray | None:
-    """Where the paper is not: the printed structure taken out, with its anti-aliased rim
-    (0/255, inverted: 255 where paper may be sampled); None when nothing was taken out."""
+    """Where paper may be sampled: 255 everywhere but on the printed structure taken out and
+    its anti-aliased rim (0); None when nothing was taken out."""
     if removed is None or not removed.any():
         return None
     return cv2.bitwise_not(cv2.dilate(removed, _RIM))

@@ -347,7 +347,7 @@ def _beside_edges(lines: np.ndarray, across: float, height: float) -> np.ndarray
 
 def _stands_beside(distances: np.ndarray, height: float) -> bool:
     """Whether a run whose pixels lie at ``distances`` from the nearest removed side edge stands
-    beside one: apart from it by more than CELL_BESIDE_MIN_PX, nearer than CELL_BESIDE heights."""
+    beside one: apart from it by more than CELL_BESIDE_MIN_PX, at most CELL_BESIDE heights away."""
     nearest = float(distances.min())
     return config.CELL_BESIDE_MIN_PX < nearest and nearest <= config.CELL_BESIDE * height
 
