@@ -308,3 +308,24 @@ def test_a_stem_with_a_dot_above_is_an_i_not_a_1(classifier, rng, monkeypatch):
     monkeypatch.setattr(config, "DOT_MAX_SIZE", 0.0)  # without the rule, the stem is a 1
     monkeypatch.setattr(config, "DOT_JOINED", 0.0)
     assert "".join(d.char for d in read_frame(frame, classifier).detections) == "14074"
+
+
+def test_an_arrow_before_the_number_is_a_mark(classifier, rng, monkeypatch):
+    """A score card's row arrow ("gesamt ->") read as a 7 at 0.5-0.7: a thin centred shaft
+    along 0.4 of its width and a head whose two sides mirror each other is no character."""
+    from vision.pipeline import read_frame
+
+    page = _page_with_writing(rng, "4074")
+    cv2.arrowedLine(page, (110, 212), (220, 212), 40, 7, cv2.LINE_AA, tipLength=0.45)
+    frame = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+    monkeypatch.setattr(config, "ARROW_FLAT", 99.0)  # without the rule, the arrow is a 7
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "74074"
+
+
+def test_a_flat_4_is_no_arrow(classifier, mnist):
+    """A 4 lying flat on a card over a desk: its bar runs thin through its middle past the stem,
+    like a shaft, and its diagonal slopes like a head; but the diagonal rises above the bar only,
+    and an arrow's head mirrors itself about its shaft. The 6th "desk" scene of seed 2."""
+    truth, reading = read_eval_scene(classifier, mnist, "desk", 2, 5)
+    assert reading == truth == "426920042"

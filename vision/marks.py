@@ -90,6 +90,39 @@ def bracket_shaped(shape: StrokeShape) -> bool:
     return shape.elongation >= config.BRACKET_ELONGATION and shape.bow >= config.BRACKET_BOW
 
 
+def is_arrow(patch: np.ndarray) -> bool:
+    """Whether a patch is an arrow (a form's printed "total ->", read as a 7 or a 3): its ink
+    ARROW_FLAT times wider than tall, a shaft from one end along ARROW_SHAFT of its width (each
+    column one run, thin, centred on the ink's middle), and past it a head at least ARROW_HEAD
+    of the height tall, centred on the shaft (its two sides mirror each other), whose last column
+    is a centred point again, halfway there still ARROW_SLOPE of its height (a 4's bar runs on
+    thin past its stem, its diagonal rises above the bar only). No digit has a thin bar
+    through its middle with nothing above or below it over that much of its width (a flat 2's
+    bar lies at its foot, a 7's at its top). Tall patches, most digits, stop at the first test."""
+    m = patch > config.ARROW_INK
+    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+    if len(rows) < 3 or len(cols) < 3:
+        return False
+    h, w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    if w < config.ARROW_FLAT * h:
+        return False
+    ink = m[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    count = ink.sum(axis=0)
+    first = np.argmax(ink, axis=0)
+    last = h - 1 - np.argmax(ink[::-1], axis=0)
+    extent = np.where(count > 0, last - first + 1, 0)
+    centred = (count > 0) & (np.abs((first + last) / 2 - (h - 1) / 2) <= config.ARROW_CENTRED * h)
+    bar = centred & (extent == count) & (count <= config.ARROW_SHAFT_THICK * h)
+    k = int(np.ceil(config.ARROW_SHAFT * w))
+    for bars, mids, extents in ((bar, centred, extent), (bar[::-1], centred[::-1], extent[::-1])):
+        if not (bars[:k].all() and bars[-1]) or extents[k:].max(initial=0) < config.ARROW_HEAD * h:
+            continue
+        top = k + int(np.argmax(extents[k:]))  # the head's tallest column, then its slopes to the tip
+        if mids[top:].all() and extents[(top + len(extents) - 1) // 2] >= config.ARROW_SLOPE * extents[top]:
+            return True
+    return False
+
+
 def is_slash(patch: np.ndarray) -> bool:
     """Whether a crop read as a 1 has a slash's shape: one straight thin stroke leaning
     SLASH_TILT_DEG or more to the right."""

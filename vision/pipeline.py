@@ -14,7 +14,7 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between, rotate_points
-from vision.marks import StrokeShape, bracket_at, crossed_seven, slash_shaped, stroke_shape
+from vision.marks import StrokeShape, bracket_at, crossed_seven, is_arrow, slash_shaped, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -372,7 +372,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     reject = probs[:, config.REJECT_INDEX].tolist()
     for i in _flagged_ones(seg, probs, best, conf):
         best[i], conf[i] = 1, float(probs[i, 1] + probs[i, 7])  # the model's 1-or-7, settled by the writer
-    for i in _brackets(seg, best):
+    for i in _brackets(seg, best) + [i for i, p in enumerate(seg.patches) if is_arrow(p)]:
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
     labels = _printed_labels(seg.boxes, seg.specks, seg.char_height, seg.angle)
