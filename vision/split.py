@@ -247,8 +247,8 @@ def _best_chain(
     programming over (point, parts used, sure character seen): the chains of a long crop are
     far too many to list."""
     sure_at = config.SPLIT_PART_CONFIDENCE if sure_at is None else sure_at
-    # A part read as no character counts for less than a sure one: else two digits run into
-    # each other, read as a sure scribble, beat the cut between them.
+    # A part read as no character scores SPLIT_MARK_PART of its verdict (0: nothing), so a cut
+    # that leaves a sliver of a digit as "no character" never beats one that reads every part.
     scores = [_score(p) * (1.0 if _is_char(p) else config.SPLIT_MARK_PART) for p in probs]
     chars = [float(p[: config.NUM_CLASSES].max()) if _is_char(p) else None for p in probs]
     best: dict[tuple[int, int, bool], tuple[float, tuple[int, ...]]] = {(0, 0, False): (0.0, ())}
