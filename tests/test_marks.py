@@ -8,7 +8,7 @@ import pytest
 from conftest import read_eval_scene
 
 from vision import config
-from vision.marks import crossed_seven, is_bracket, is_slash, skeleton_ends, stroke_shape
+from vision.marks import crossed_seven, flag_droop, is_bracket, is_slash, skeleton_ends, stroke_shape
 from vision.preprocess import to_mnist
 
 
@@ -294,6 +294,35 @@ def test_a_writer_who_crosses_sevens_has_flagged_ones_read_as_ones(classifier):
         pytest.skip(f"real photo not found at {path}")
     reading = "".join(d.char for d in read_frame(load_image(path), classifier).detections)
     assert reading == "8532697711"
+
+
+def test_a_flagged_ones_up_stroke_climbs_where_a_sevens_bar_runs_level():
+    assert flag_droop(_stroke([(20, 20), (100, 20), (45, 110)])) < 0.1  # a 7
+    assert flag_droop(_stroke([(20, 30), (25, 20), (100, 20), (45, 110)])) < 0.15  # a 7 with a serif
+    assert flag_droop(_stroke([(25, 55), (75, 10), (70, 110)])) >= config.FLAG_DROOP  # a flagged 1
+    assert flag_droop(np.zeros((28, 28), np.uint8)) == 0.0
+
+
+def test_mnist_sevens_rarely_droop_like_a_flag(mnist):
+    _, (x, y) = mnist
+    assert np.mean([flag_droop(p) >= config.FLAG_DROOP for p in x[y == 7]]) < 0.01
+
+
+def test_flagged_ones_read_as_ones_with_no_seven_in_view(classifier, monkeypatch):
+    """real_photos_dev2 07: "1 x 1", each 1 a long rising flag; the model reads both as 7s
+    (0.60, 0.85) and no crossed 7 is in view. The flag's slope tells them."""
+    from conftest import SHARED
+
+    from vision.pipeline import read_frame
+    from vision.sources import load_image
+
+    path = SHARED / "real_photos_dev2" / "07_IMG_20211212_195129.jpg"
+    if not path.exists():
+        pytest.skip(f"real photo not found at {path}")
+    frame = load_image(path)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "11"
+    monkeypatch.setattr(config, "FLAG_DROOP", 1.1)  # without the rule, both are 7s
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "77"
 
 
 def test_a_stem_with_a_dot_above_is_an_i_not_a_1(classifier, rng, monkeypatch):

@@ -14,7 +14,7 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between, rotate_points
-from vision.marks import StrokeShape, bracket_at, crossed_seven, is_arrow, slash_shaped, stroke_shape
+from vision.marks import StrokeShape, bracket_at, crossed_seven, flag_droop, is_arrow, slash_shaped, stroke_shape
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -185,17 +185,21 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
 
 
 def _flagged_ones(seg: Segmentation, probs: np.ndarray, best: list[int], conf: list[float]) -> list[int]:
-    """Crops read as 7 that are a flagged 1 (see vision.marks): uncrossed, given
-    FLAGGED_ONE_MIN_P or more as a 1, in a frame where a 7 read CROSSED_SEVEN_SURE is crossed (a
-    writer who crosses 7s flags 1s). Skeletons are measured only when such a doubt is in view."""
+    """Crops read as 7 that are a flagged 1 (see vision.marks): those whose top climbs from
+    FLAG_DROOP below it (given FLAG_DROOP_MIN_P or more as a 1), and, in a frame where a 7 read
+    CROSSED_SEVEN_SURE is crossed (a writer who crosses 7s flags 1s), the uncrossed ones given
+    FLAGGED_ONE_MIN_P or more. Skeletons are measured only when such a doubt is in view."""
     sevens = [i for i, b in enumerate(best) if b == 7]
-    doubtful = [i for i in sevens if probs[i, 1] >= config.FLAGGED_ONE_MIN_P]
+    flags = [
+        i for i in sevens if probs[i, 1] >= config.FLAG_DROOP_MIN_P and flag_droop(seg.patches[i]) >= config.FLAG_DROOP
+    ]
+    doubtful = [i for i in sevens if probs[i, 1] >= config.FLAGGED_ONE_MIN_P and i not in flags]
     if not doubtful:
-        return []
+        return flags
     crossed = {i for i in sevens if crossed_seven(seg.patches[i])}
     if not any(conf[i] >= config.CROSSED_SEVEN_SURE for i in crossed):
-        return []
-    return [i for i in doubtful if i not in crossed]
+        return flags
+    return flags + [i for i in doubtful if i not in crossed]
 
 
 def _printed_words(boxes, rejected: list[bool]) -> list[int]:
