@@ -188,6 +188,46 @@ def test_a_printed_word_beside_the_writing_is_no_number(classifier, rng):
     assert "".join(d.char for d in result.detections) == "4074"
 
 
+def _set_close(page: np.ndarray, rng, text: str, left: int, bottom: int, size: tuple[int, int]) -> None:
+    """Hershey glyphs of ``text`` set as close as type (6 px apart), feet on one line at ``bottom``;
+    an operator 0.45 as tall, centred on the line's middle."""
+    for c in text:
+        w, h = (size[0] * 3 // 4, size[1] * 9 // 20) if c == "+" else size
+        g = _glyph(c, rng, (w, h))
+        low = bottom - (size[1] - h) // 2 if c == "+" else bottom
+        region = page[low - h : low, left : left + w]
+        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
+        left += w + 6
+
+
+def test_a_printed_word_on_a_card_held_askew_is_no_number(classifier, monkeypatch):
+    """A card photographed 2 degrees askew: a printed word's letters' feet stand on one line along
+    the writing's angle, not level (a score card's "nnk" of "Gewinnkarte", its k read K)."""
+    from vision.pipeline import read_frame
+
+    rng = np.random.default_rng(0)
+    page = _page_with_writing(rng, "4074", at=80)
+    _set_close(page, rng, "25x1x", 60, 100, (30, 44))  # letters of one height, two no character
+    page = cv2.warpAffine(page, cv2.getRotationMatrix2D((450, 150), 2.0, 1.0), (900, 300), borderValue=235)
+    frame = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+    monkeypatch.setattr(config, "WORD_BASELINE", -1.0)  # without the rule, its 2, 5 and 1 are read
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "2514074"
+
+
+def test_digits_set_close_on_one_line_with_an_operator_are_no_word(classifier, rng, monkeypatch):
+    """Handwritten digits as close as letters, feet on one ruled line, one operator among them:
+    one mark read as no character is not a word (WORD_MIN_REJECTED); print has more."""
+    from vision.pipeline import read_frame
+
+    page = _page_with_writing(rng, "4074")
+    _set_close(page, rng, "63+0", 100, 142, (44, 72))
+    frame = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "6304074"
+    monkeypatch.setattr(config, "WORD_MIN_REJECTED", 1)  # one would make it a word
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+
+
 def test_print_smaller_than_the_writing_is_no_number(classifier, rng, monkeypatch):
     """A score card's row label "35" left of the handwritten number, 0.4 of the writing's height
     (a digit-like font: the model of 2026-12-04 rejects cv2's plain type by itself): its digits,

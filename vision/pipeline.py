@@ -202,12 +202,13 @@ def _flagged_ones(seg: Segmentation, probs: np.ndarray, best: list[int], conf: l
     return flags + [i for i in doubtful if i not in crossed]
 
 
-def _printed_words(boxes, rejected: list[bool]) -> list[int]:
+def _printed_words(boxes, rejected: list[bool], angle: float) -> list[int]:
     """Candidates that are letters of a printed word ("Code:", "1.SPIEL", a card's title), not
     characters: runs of three or more marks set as close as letters (gaps under WORD_GAP of their
     height) that stand on one baseline as exactly as print does (WORD_BASELINE of their height),
-    one of them at least read as no character. Handwriting never sits on its line so exactly; a
-    handwritten sum's operators float between the digits, off their baseline."""
+    two of them at least read as no character; the baseline runs along the writing's ``angle``
+    (a card photographed askew). Handwriting never sits on its line so exactly; a handwritten
+    sum's operators float between the digits, off their baseline."""
     n = len(boxes)
     if n < 3 or not any(rejected):
         return []
@@ -235,12 +236,15 @@ def _printed_words(boxes, rejected: list[bool]) -> list[int]:
         words.setdefault(find(k), []).append(k)
     out = []
     for members in words.values():
-        if len(members) < config.WORD_MIN_LETTERS or not any(rejected[k] for k in members):
+        if len(members) < config.WORD_MIN_LETTERS or sum(rejected[k] for k in members) < config.WORD_MIN_REJECTED:
             continue
         tall = max(boxes[k].h for k in members)
+        tolerance = config.WORD_BASELINE * tall
         letters = [k for k in members if boxes[k].h >= config.WORD_LETTER_HEIGHT * tall]  # not ":" or "."
-        bottoms = [boxes[k].y2 for k in letters]
-        if len(letters) >= 2 and max(bottoms) - min(bottoms) <= config.WORD_BASELINE * tall:
+        if len(letters) < 2 or tolerance < 1.0:  # under a pixel, rounding alone lines them up
+            continue
+        feet = rotate_points(np.array([(boxes[k].x + boxes[k].w / 2, boxes[k].y2) for k in letters], np.float64), angle)
+        if float(np.ptp(feet[:, 1])) <= tolerance:
             out += members
     return out
 
@@ -380,7 +384,7 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
     labels = _printed_labels(seg.boxes, seg.specks, seg.char_height, seg.angle)
-    for i in _printed_words(seg.boxes, rejected) + labels + _small_print(seg) + _dotted_stems(seg, best):
+    for i in _printed_words(seg.boxes, rejected, seg.angle) + labels + _small_print(seg) + _dotted_stems(seg, best):
         reject[i] = 1.0
     keep = [i for i in range(len(seg.boxes)) if conf[i] > reject[i] and conf[i] >= config.DROP_CONFIDENCE]
     if not keep:
