@@ -8,7 +8,7 @@ import pytest
 from conftest import read_eval_scene
 
 from vision import config
-from vision.marks import crossed_seven, flag_droop, is_bracket, is_slash, skeleton_ends, stroke_shape
+from vision.marks import core_ink, crossed_seven, flag_droop, is_bracket, is_slash, skeleton_ends, stroke_shape
 from vision.preprocess import to_mnist
 
 
@@ -363,6 +363,28 @@ def test_flagged_ones_read_as_ones_with_no_seven_in_view(classifier, monkeypatch
     assert "".join(d.char for d in read_frame(frame, classifier).detections) == "11"
     monkeypatch.setattr(config, "FLAG_DROOP", 1.1)  # without the rule, both are 7s
     assert "".join(d.char for d in read_frame(frame, classifier).detections) == "77"
+
+
+def test_mnist_zeros_have_an_empty_hole(mnist):
+    _, (x, y) = mnist
+    assert max(core_ink(p) for p in x[y == 0]) < config.ZERO_FILLED_CORE
+    assert core_ink(np.full((28, 28), 255, np.uint8)) == 1.0 and core_ink(np.zeros((28, 28), np.uint8)) == 0.0
+
+
+def test_a_registered_sign_is_no_zero(classifier, rng, monkeypatch):
+    """A score card's title ends in a bold "®", blurred by the camera: the model reads the ring
+    as a 0 (0.99). A 0 is a ring round an empty hole; this one's hole is inked."""
+    from vision.pipeline import read_frame
+
+    page = _page_with_writing(rng, "4074", at=80)
+    cv2.circle(page, (700, 206), 36, 40, 6, cv2.LINE_AA)
+    (tw, th), _ = cv2.getTextSize("R", cv2.FONT_HERSHEY_SIMPLEX, 1.7, 9)
+    cv2.putText(page, "R", (700 - tw // 2, 206 + th // 2), cv2.FONT_HERSHEY_SIMPLEX, 1.7, 40, 9, cv2.LINE_AA)
+    page[150:262, 640:760] = cv2.GaussianBlur(page[150:262, 640:760], (0, 0), 3.0)
+    frame = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+    monkeypatch.setattr(config, "ZERO_FILLED_CORE", 1.1)  # without the rule, it is a 0
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "40740"
 
 
 def test_a_stem_with_a_dot_above_is_an_i_not_a_1(classifier, rng, monkeypatch):

@@ -170,6 +170,19 @@ def flag_droop(patch: np.ndarray) -> float:
     return (top - int(rows[0])) / float(rows[-1] - rows[0] + 1)
 
 
+def core_ink(patch: np.ndarray) -> float:
+    """Share of the middle third (each way) of a patch's ink box that is ink: 0 in a 0's hole,
+    ZERO_FILLED_CORE or more in no MNIST test 0 (21 of its 5,923 training 0s, blots) and in a
+    ring with a letter in it (a "®")."""
+    ink = patch > config.FLAG_DROOP_INK
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if len(rows) == 0:
+        return 0.0
+    h, w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    y0, x0 = rows[0] + h // 3, cols[0] + w // 3
+    return float(ink[y0 : max(y0 + 1, rows[0] + h - h // 3), x0 : max(x0 + 1, cols[0] + w - w // 3)].mean())
+
+
 def _ends(skeleton: np.ndarray) -> np.ndarray:
     neighbours = cv2.filter2D(skeleton.astype(np.float32), -1, _RING, borderType=cv2.BORDER_CONSTANT) - skeleton
     return (skeleton == 1) & (neighbours == 1)

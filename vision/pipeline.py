@@ -14,7 +14,16 @@ import numpy as np
 
 from vision import config
 from vision.layout import gaps_before, group_rows, marks_between, rotate_points
-from vision.marks import StrokeShape, bracket_at, crossed_seven, flag_droop, is_arrow, slash_shaped, stroke_shape
+from vision.marks import (
+    StrokeShape,
+    bracket_at,
+    core_ink,
+    crossed_seven,
+    flag_droop,
+    is_arrow,
+    slash_shaped,
+    stroke_shape,
+)
 from vision.segment import Segmentation, segment
 from vision.split import SplitLattice, best_guess, choose, too_wide_to_keep
 from vision.types import Detection, FrameResult
@@ -382,6 +391,9 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
         best[i], conf[i] = 1, float(probs[i, 1] + probs[i, 7])  # the model's 1-or-7, settled by the writer
     for i in _brackets(seg, best) + [i for i, p in enumerate(seg.patches) if is_arrow(p)]:
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
+    for i, box in enumerate(seg.boxes):  # a 0 with its hole inked: a ring round a letter ("®") or a blot
+        if best[i] == 0 and box.h >= config.ZERO_FILLED_MIN_PX and core_ink(seg.patches[i]) >= config.ZERO_FILLED_CORE:
+            reject[i] = 1.0
     rejected = [r > c or c < config.CONFIDENCE_THRESHOLD for r, c in zip(reject, conf)]
     labels = _printed_labels(seg.boxes, seg.specks, seg.char_height, seg.angle)
     for i in _printed_words(seg.boxes, rejected, seg.angle) + labels + _small_print(seg) + _dotted_stems(seg, best):
