@@ -420,3 +420,34 @@ def test_a_flat_4_is_no_arrow(classifier, mnist):
     and an arrow's head mirrors itself about its shaft. The 6th "desk" scene of seed 2."""
     truth, reading = read_eval_scene(classifier, mnist, "desk", 2, 5)
     assert reading == truth == "426920042"
+
+
+def test_mnist_digits_are_no_dots(mnist):
+    """No MNIST test digit is a few solid round blobs: the dots rule never takes a digit."""
+    from vision.marks import is_dots
+
+    (_, _), (x_test, _) = mnist
+    assert sum(is_dots(p) for p in x_test) == 0
+
+
+def test_a_die_face_on_a_score_card_is_no_digit(classifier, mnist, monkeypatch):
+    """A score card's die faces, their boxes taken out with the form's rules, left columns of
+    three pips each read as a 3 ("03333055882"): a patch of solid round dots is a mark. The 10th
+    "form" scene of seed 0."""
+    assert read_eval_scene(classifier, mnist, "form", 0, 9) == ("0055882", "0055882")
+    monkeypatch.setattr(config, "DOTS_MIN_COUNT", 99)  # without the rule, the pips are 3s
+    assert read_eval_scene(classifier, mnist, "form", 0, 9)[1] == "03333055882"
+
+
+def test_an_arrow_on_a_form_held_askew_is_a_mark(classifier, rng, monkeypatch):
+    """A form photographed 9 degrees askew: its row arrow, tilted in its patch, read as a 7; the
+    patch is turned level along the writing before the arrow's measures."""
+    from vision.pipeline import read_frame
+
+    page = _page_with_writing(rng, "4074")
+    cv2.arrowedLine(page, (130, 212), (215, 212), 40, 7, cv2.LINE_AA, tipLength=0.45)
+    turn = cv2.getRotationMatrix2D((450, 150), 9.0, 1.0)
+    frame = cv2.cvtColor(cv2.warpAffine(page, turn, page.shape[::-1], borderValue=235), cv2.COLOR_GRAY2BGR)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4074"
+    monkeypatch.setattr(config, "ARROW_LEVEL_DEG", 99.0)  # measured as it lies, the arrow is a 7
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "74074"

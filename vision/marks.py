@@ -92,19 +92,27 @@ def bracket_shaped(shape: StrokeShape) -> bool:
     return shape.elongation >= config.BRACKET_ELONGATION and shape.bow >= config.BRACKET_BOW
 
 
-def is_arrow(patch: np.ndarray) -> bool:
+def is_arrow(patch: np.ndarray, angle: float = 0.0) -> bool:
     """Whether a patch is an arrow (a form's printed "total ->", read as a 7 or a 3): its ink
     ARROW_FLAT times wider than tall, a shaft from one end along ARROW_SHAFT of its width (each
     column one run, thin, centred on the ink's middle), and past it a head at least ARROW_HEAD
     of the height tall, centred on the shaft (its two sides mirror each other), whose last column
     is a centred point again, halfway there still ARROW_SLOPE of its height (a 4's bar runs on
-    thin past its stem, its diagonal rises above the bar only). No digit has a thin bar
-    through its middle with nothing above or below it over that much of its width (a flat 2's
-    bar lies at its foot, a 7's at its top). Tall patches, most digits, stop at the first test."""
+    thin past its stem, its diagonal rises above the bar only), and ARROW_MIRROR of its ink
+    mirrored about its middle row. No digit has a thin bar through its middle with nothing above
+    or below it over that much of its width (a flat 2's bar lies at its foot, a 7's at its top).
+    ``angle`` is the writing's direction: a form photographed askew tilts its arrows in their
+    patches, which are turned level first. Tall patches, most digits, stop at the first test."""
     m = patch > config.ARROW_INK
     rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-    if len(rows) < 3 or len(cols) < 3:
+    if len(rows) < 3 or len(cols) < 3 or cols[-1] - cols[0] + 1 < config.ARROW_FLAT * (rows[-1] - rows[0] + 1):
         return False
+    if abs(math.degrees(angle)) >= config.ARROW_LEVEL_DEG:  # a form photographed askew: level it first
+        turn = cv2.getRotationMatrix2D(((cols[0] + cols[-1]) / 2, (rows[0] + rows[-1]) / 2), math.degrees(angle), 1.0)
+        m = cv2.warpAffine(patch, turn, patch.shape[::-1], flags=cv2.INTER_LINEAR) > config.ARROW_INK
+        rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+        if len(rows) < 3 or len(cols) < 3:
+            return False
     h, w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     if w < config.ARROW_FLAT * h:
         return False
@@ -121,7 +129,8 @@ def is_arrow(patch: np.ndarray) -> bool:
             continue
         top = k + int(np.argmax(extents[k:]))  # the head's tallest column, then its slopes to the tip
         if mids[top:].all() and extents[(top + len(extents) - 1) // 2] >= config.ARROW_SLOPE * extents[top]:
-            return True
+            # An arrow mirrors itself about its shaft; a 4 lying flat has its head above, a stem below.
+            return int((ink & ink[::-1]).sum()) >= config.ARROW_MIRROR * int(ink.sum())
     return False
 
 
@@ -181,6 +190,25 @@ def core_ink(patch: np.ndarray) -> float:
     h, w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     y0, x0 = rows[0] + h // 3, cols[0] + w // 3
     return float(ink[y0 : max(y0 + 1, rows[0] + h - h // 3), x0 : max(x0 + 1, cols[0] + w - w // 3)].mean())
+
+
+def is_dots(patch: np.ndarray) -> bool:
+    """Whether a patch is a few dots and nothing else (a die face's column of pips on a score card,
+    a colon), read as a 3 or a 1: its ink falls into DOTS_MIN_COUNT or more pieces, each a solid,
+    round blob (DOTS_FILL of its box inked, its sides within DOTS_ROUND of each other) no bigger
+    than DOTS_MAX_SIZE of the ink's height. A pen stroke broken by a faint pen is a line, not a
+    disc; no MNIST digit is such dots."""
+    # At half the patch's brightest ink: blur joins dots set close at any fainter level.
+    ink = (patch > config.DOTS_INK * int(patch.max())).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n - 1 < config.DOTS_MIN_COUNT:
+        return False
+    ys = np.flatnonzero(ink.any(axis=1))
+    most = config.DOTS_MAX_SIZE * (ys[-1] - ys[0] + 1)
+    for _, _, w, h, area in stats[1:].tolist():
+        if max(w, h) > most or max(w, h) > config.DOTS_ROUND * min(w, h) or area < config.DOTS_FILL * w * h:
+            return False
+    return True
 
 
 def _ends(skeleton: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from vision.marks import (
     crossed_seven,
     flag_droop,
     is_arrow,
+    is_dots,
     slash_shaped,
     stroke_shape,
 )
@@ -389,7 +390,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     reject = probs[:, config.REJECT_INDEX].tolist()
     for i in _flagged_ones(seg, probs, best, conf):
         best[i], conf[i] = 1, float(probs[i, 1] + probs[i, 7])  # the model's 1-or-7, settled by the writer
-    for i in _brackets(seg, best) + [i for i, p in enumerate(seg.patches) if is_arrow(p)]:
+    shapes = [i for i, p in enumerate(seg.patches) if is_arrow(p, seg.angle) or is_dots(p)]
+    for i in _brackets(seg, best) + shapes:
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     for i, box in enumerate(seg.boxes):  # a 0 with its hole inked: a ring round a letter ("®") or a blot
         if best[i] == 0 and box.h >= config.ZERO_FILLED_MIN_PX and core_ink(seg.patches[i]) >= config.ZERO_FILLED_CORE:
