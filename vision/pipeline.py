@@ -196,13 +196,16 @@ def _brackets(seg: Segmentation, best: list[int]) -> list[int]:
 
 def _flagged_ones(seg: Segmentation, probs: np.ndarray, best: list[int], conf: list[float]) -> list[int]:
     """Crops read as 7 that are a flagged 1 (see vision.marks): those whose top climbs from
-    FLAG_DROOP below it (given FLAG_DROOP_MIN_P or more as a 1), and, in a frame where a 7 read
+    FLAG_DROOP below it (given FLAG_DROOP_MIN_P or more as a 1), FLAG_DROOP_BESIDE beside a 7 whose
+    top runs level (the writer's own 7, read surely), and, in a frame where a 7 read
     CROSSED_SEVEN_SURE is crossed (a writer who crosses 7s flags 1s), the uncrossed ones given
     FLAGGED_ONE_MIN_P or more. Skeletons are measured only when such a doubt is in view."""
     sevens = [i for i, b in enumerate(best) if b == 7]
-    flags = [
-        i for i in sevens if probs[i, 1] >= config.FLAG_DROOP_MIN_P and flag_droop(seg.patches[i]) >= config.FLAG_DROOP
-    ]
+    droop = {i: flag_droop(seg.patches[i]) for i in sevens}
+    # A writer's 7s run level: one of theirs that droops beside a level one is a flagged 1.
+    level = any(droop[i] <= config.FLAG_LEVEL and conf[i] >= config.FLAG_LEVEL_SURE for i in sevens)
+    least = config.FLAG_DROOP_BESIDE if level else config.FLAG_DROOP
+    flags = [i for i in sevens if probs[i, 1] >= config.FLAG_DROOP_MIN_P and droop[i] >= least]
     doubtful = [i for i in sevens if probs[i, 1] >= config.FLAGGED_ONE_MIN_P and i not in flags]
     if not doubtful:
         return flags
