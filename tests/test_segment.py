@@ -319,3 +319,56 @@ def test_a_lone_1_among_specks_still_sets_the_height(classifier, mnist):
             centre = (int(rng.integers(50, 590)), int(rng.integers(50, 430)))
             cv2.circle(frame, centre, int(rng.integers(4, 7)), (80, 80, 80), -1)
         assert "".join(d.char for d in read_frame(frame, classifier).detections) == "1"
+
+
+def _page_ending_in(text: str, cut: int):
+    """A light page with ``text`` handwritten (Hershey strokes 44x72 px, 90 px apart), the frame
+    cut ``cut`` px into the last glyph's box (its rightmost ink column at 43 or so)."""
+    import cv2
+
+    page = np.full((300, 700), 235, np.uint8)
+    rng = np.random.default_rng(0)
+    for k, c in enumerate(text):
+        g = hershey_glyph(c, rng, 64)
+        ys, xs = np.nonzero(g)
+        g = cv2.resize(g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (44, 72))
+        region = page[170:242, 300 + 90 * k : 344 + 90 * k]
+        region[...] = cv2.subtract(region, (g * 0.8).astype(np.uint8))
+    last = 300 + 90 * (len(text) - 1)
+    return cv2.cvtColor(np.ascontiguousarray(page[:, : last + cut + 1]), cv2.COLOR_GRAY2BGR)
+
+
+def test_a_digit_whose_stroke_end_reaches_the_frame_edge_is_read(classifier, monkeypatch):
+    """A 2 whose tail runs to the photo's edge (real_photos_dev2 24 lost one so): one short run
+    on the edge is a stroke's end, the character in view. It joins the candidates once the
+    height is measured without it, so grain cut by the frame's edge never sets the height."""
+    from vision import config
+    from vision.pipeline import read_frame
+
+    frame = _page_ending_in("4072", 43)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "4072"
+    monkeypatch.setattr(config, "EDGE_GRAZE", 0.0)  # without the rule, the 2 is cut by the edge
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "407"
+
+
+@pytest.mark.parametrize("last", ["0", "3", "8", "2"])
+def test_a_digit_half_out_of_view_is_not_read(classifier, last):
+    """Cut through its middle, a digit meets the edge in two runs or more, or in one long run:
+    what is left of it is no character to read (a 0's half is a C, an 8's a 3)."""
+    from vision.pipeline import read_frame
+
+    frame = _page_ending_in("407" + last, 22)
+    assert "".join(d.char for d in read_frame(frame, classifier).detections) == "407"
+
+
+def test_a_real_photos_digit_at_the_edge_is_read(classifier):
+    """real_photos_dev2 24, a sheet of 50 digits: the 2 ending its second row runs off the right
+    edge by its tail."""
+    from conftest import SHARED
+
+    from vision.pipeline import read_frame
+
+    path = SHARED / "real_photos_dev2" / "24_test3.jpg"
+    if not path.exists():
+        pytest.skip(f"real photo not found at {path}")
+    assert read_frame(load_image(path), classifier).lines[1] == "12477832"

@@ -299,6 +299,16 @@ def segment(
         height = _median_height(
             np.array([comps.rows[i] for g in groups for i in g], np.int32).reshape(-1, 5), min(gray.shape)
         )
+    comps, grown = _add_grazing(comps, groups, height)
+    if len(grown) > len(groups):
+        extra = [
+            g
+            for g in grown[len(groups) :]
+            if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]), skin_sat)
+            and not _is_edge(small, ink, comps, g, printed)
+            and not _off_page(ink, comps, g, paper)
+        ]
+        groups = groups + extra
     crops = _crops(groups, comps, contrast, angle, height, scale)
     specks = _specks(comps, groups, height) / scale
     if timings is not None:
@@ -421,6 +431,9 @@ class _Comps:
     stats: np.ndarray  # (N, 5) x, y, w, h, area per kept component (label = index + 1 in ids)
     ids: np.ndarray  # label id of each kept component
     raw: np.ndarray  # (M, 5) stats of every ink component, also those the frame edge cuts
+    # (G, 6) x, y, w, h, area, label of components that only graze the frame's edge (see
+    # _grazes_edge): left out of every measure, offered as characters once the height is known
+    grazing: np.ndarray = field(default_factory=lambda: np.zeros((0, 6), np.int64))
     rows: list[list[int]] = field(init=False, repr=False)  # stats as Python ints: cheap per character
 
     def __post_init__(self) -> None:
@@ -479,10 +492,44 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
     x, y, w, h = (stats[1:, i] for i in range(4))
     ok = valid & (np.maximum(h, w) >= max(config.SPECK_MIN_PX, config.MIN_CHAR_FRACTION * side * config.SPECK_SHARE))
     ok &= (h <= config.MAX_CHAR_FRACTION * fh) & (w <= config.MAX_CHAR_FRACTION * fw)
-    # Cut by the frame edge: a finger, the paper's edge, or a character half out of view.
-    ok &= (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
-    ids = np.nonzero(ok)[0] + 1
-    return _Comps(labels, stats[ids], ids, stats[1:][valid & (stats[1:, 4] > 0)])
+    # Cut by the frame edge: a finger, the paper's edge, or a character half out of view. One
+    # whose stroke end merely reaches the edge (a 2's tail) is kept apart, for _add_grazing.
+    inside = (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
+    near = ok & ~inside & (np.maximum(w, h) <= config.EDGE_GRAZE_ASPECT * np.minimum(w, h))
+    graze = [k + 1 for k in np.flatnonzero(near) if _grazes_edge(labels, k + 1, int(max(w[k], h[k])))]
+    ids = np.nonzero(ok & inside)[0] + 1
+    grazing = np.column_stack([stats[graze], graze]) if graze else np.zeros((0, 6), np.int64)
+    return _Comps(labels, stats[ids], ids, stats[1:][valid & (stats[1:, 4] > 0)], grazing)
+
+
+def _grazes_edge(labels: np.ndarray, label: int, size: int) -> bool:
+    """Whether component ``label`` (``size`` px its longer side) meets the frame's edge in one
+    short run on one side only (EDGE_GRAZE of its size): a stroke's end, not a character cut in
+    two (two runs or more: a 0, a 3 or an 8 half out of view) nor a finger or a sheet's rim."""
+    sides = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
+    runs = [np.flatnonzero(np.diff(np.concatenate([[0], side == label, [0]]).astype(np.int8))) for side in sides]
+    touched = [r for r in runs if len(r)]
+    if len(touched) != 1 or len(touched[0]) != 2:
+        return False
+    return int(touched[0][1] - touched[0][0]) <= config.EDGE_GRAZE * size
+
+
+def _add_grazing(comps: _Comps, groups: list[list[int]], height: float) -> tuple[_Comps, list[list[int]]]:
+    """``comps`` and ``groups`` with the components that graze the frame's edge and stand
+    EDGE_GRAZE_HEIGHT of the measured character height, each a candidate of its own. They come
+    in only now: wood grain cut by the frame's edge, thin as it reaches it too, would else set
+    the height and the text direction."""
+    if not len(comps.grazing) or height <= 0:
+        return comps, groups
+    low, high = config.EDGE_GRAZE_HEIGHT
+    tall = np.maximum(comps.grazing[:, 2], comps.grazing[:, 3])
+    add = comps.grazing[(tall >= low * height) & (tall <= high * height)]
+    if not len(add):
+        return comps, groups
+    n = len(comps.stats)
+    stats, ids = np.vstack([comps.stats, add[:, :5]]), np.concatenate([comps.ids, add[:, 5]])
+    grown = _Comps(comps.labels, stats, ids, comps.raw)
+    return grown, groups + [[n + k] for k in range(len(add))]
 
 
 def _bounds(rows: list[list[int]]) -> tuple[int, int, int, int]:
