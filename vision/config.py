@@ -368,6 +368,7 @@ STRUCTURE_HOUGH_PEAKS = 20  # strongest Hough lines looked at for the two famili
 STRUCTURE_FAMILY_DEG = 30.0  # a line within this of the text direction (or its normal) is of its family
 STRUCTURE_SHARED_DEG = 1.0  # lines this close in direction count as parallel (one printed family)
 STRUCTURE_MAX_KERNEL = 41  # px; longer line kernels run on a max-pooled copy (cost grows with length)
+TEXT_OFF_RULES_DEG = 20.0  # text measured this far off the printed rules runs along them instead
 STRUCTURE_REPAIR = 0.15  # x char height: gap across a removed rule that a crossing stroke bridges
 STRUCTURE_REPAIR_MIN_PX = 5  # ...at least: a 2-3 px rule plus its anti-aliased rim
 RULED_GAP = 2.0  # x a rule's width: parallel runs closer than this are one ragged band, not two rules

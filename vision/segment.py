@@ -21,7 +21,7 @@ from vision import config
 from vision.layout import rotate_points, text_angle
 from vision.preprocess import to_mnist
 from vision.split import SplitLattice, cut_points, max_parts, part_mask, part_spans, seam_paths
-from vision.structure import erase_cell_edges, remove_structure, table_rules
+from vision.structure import erase_cell_edges, remove_structure, rule_direction, table_rules
 from vision.types import Box
 
 POLARITIES = ("auto", "dark", "light")
@@ -415,14 +415,31 @@ def _passes(make_mask, comps: _Comps, grouped, first: tuple[float, float] | None
         # pass's lines are taken out with them, their crossings repaired at the measured height.
         cleaned, removed = remove_structure(make_mask(), angle, (length, length), height, removed)
         comps = _components(cleaned)
-        grouped = _group_components(comps, side)
+        rules = rule_direction(removed)
+        grouped = _group_along(comps, side, rules)
         if grouped[2] < config.STRUCTURE_HEIGHT_DROP * height:
             # The structure held the characters: measured with it they were its cells' height,
             # too tall to find the cells' side edges. Once more at the characters' own height.
             cleaned = erase_cell_edges(cleaned, removed, grouped[1], grouped[2])
             comps = _components(cleaned)
-            grouped = _group_components(comps, side)
+            grouped = _group_along(comps, side, rules)
     return cleaned, comps, grouped, removed
+
+
+def _group_along(comps: _Comps, side: int, rules: float | None) -> tuple[list[list[int]], float, float]:
+    """``_group_components``, the text direction kept to the printed ``rules``' (radians, None
+    when there are none) when measured more than TEXT_OFF_RULES_DEG off them: writing runs
+    along the rules, while the centres of a table's cells line up diagonally as well."""
+    grouped = _group_components(comps, side)
+    if rules is None or not len(comps.stats):
+        return grouped
+    off = (grouped[1] - rules + math.pi / 2) % math.pi - math.pi / 2
+    return grouped if abs(off) <= math.radians(config.TEXT_OFF_RULES_DEG) else _group_components(comps, side, rules)
+
+
+def _angle_between(a: float, b: float) -> float:
+    """Signed difference of two line directions, modulo 180 degrees: -pi/2..pi/2."""
+    return (a - b + math.pi / 2) % math.pi - math.pi / 2
 
 
 @dataclass
@@ -609,8 +626,9 @@ def _median_height(stats: np.ndarray, side: int) -> float:
     return _median(h[h >= config.CHAR_HEIGHT_SHARE * p90])
 
 
-def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float, float]:
-    """Merge fragments of one character, drop non-characters; returns groups, angle, height."""
+def _group_components(comps: _Comps, side: int, angle: float | None = None) -> tuple[list[list[int]], float, float]:
+    """Merge fragments of one character, drop non-characters; returns groups, angle, height.
+    ``angle``: the text direction when known (the rows of a table), else measured."""
     st = comps.stats.astype(np.float64)
     if len(st) == 0:
         return [], 0.0, float(config.MIN_CHAR_FRACTION * side)
@@ -627,7 +645,8 @@ def _group_components(comps: _Comps, side: int) -> tuple[list[list[int]], float,
     height = _median_height(comps.stats[~line_like] if not line_like.all() else comps.stats, side)
     centers = st[:, :2] + st[:, 2:4] / 2
     tall = (st[:, 3] >= config.SMALL_PART * height) & ~line_like
-    angle = text_angle(centers[tall], height, _runs(comps, tall, height))
+    if angle is None:
+        angle = text_angle(centers[tall], height, _runs(comps, tall, height))
     groups = _merge_fragments(st, centers, height, angle)
     return [g for g in groups if _is_character([comps.rows[i] for i in g], height, angle)], angle, height
 

@@ -55,6 +55,19 @@ def line_angles(mask: np.ndarray, angle: float) -> tuple[float, float]:
     return along, (along + math.pi / 2 if far is None else far)
 
 
+def rule_direction(mask: np.ndarray) -> float | None:
+    """Direction (radians) of the printed rules in ``mask`` that run nearest the frame's rows,
+    those within STRUCTURE_FAMILY_DEG of level, or None when none does: the way the lines of a
+    ruled page or the rows of a table run, along which their writing runs too."""
+    k = max(1, round(max(mask.shape) / config.STRUCTURE_PROBE_SIDE))
+    small = _max_pool(mask, k)
+    votes = max(8, int(config.STRUCTURE_HOUGH_SHARE * min(small.shape)))
+    found = cv2.HoughLines(small, 1, math.radians(config.STRUCTURE_HOUGH_STEP_DEG), votes)
+    if found is None:
+        return None
+    return _shared_direction([(float(t) - math.pi / 2) for t in found[: config.STRUCTURE_HOUGH_PEAKS, 0, 1]], 0.0)
+
+
 def _shared_direction(dirs: list[float], ref: float) -> float | None:
     """The direction within STRUCTURE_FAMILY_DEG of ``ref`` that most of the strong lines share.
 
