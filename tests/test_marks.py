@@ -451,10 +451,11 @@ def test_a_flat_4_is_no_arrow(classifier, mnist):
 
 def test_mnist_digits_are_no_dots(mnist):
     """No MNIST test digit is a few solid round blobs: the dots rule never takes a digit."""
-    from vision.marks import is_dots
+    from vision.marks import gapped, is_dots
 
     (_, _), (x_test, _) = mnist
     assert sum(is_dots(p) for p in x_test) == 0
+    assert gapped(x_test).mean() < 0.03  # only digits with a gap in their ink pay for the test (1.3%)
 
 
 def test_a_die_face_on_a_score_card_is_no_digit(classifier, mnist, monkeypatch):

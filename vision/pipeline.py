@@ -20,6 +20,7 @@ from vision.marks import (
     core_ink,
     crossed_seven,
     flag_droop,
+    gapped,
     is_arrow,
     is_dots,
     slash_shaped,
@@ -201,11 +202,17 @@ def _flagged_ones(seg: Segmentation, probs: np.ndarray, best: list[int], conf: l
     CROSSED_SEVEN_SURE is crossed (a writer who crosses 7s flags 1s), the uncrossed ones given
     FLAGGED_ONE_MIN_P or more. Skeletons are measured only when such a doubt is in view."""
     sevens = [i for i, b in enumerate(best) if b == 7]
-    droop = {i: flag_droop(seg.patches[i]) for i in sevens}
+    maybe = [i for i in sevens if probs[i, 1] >= config.FLAG_DROOP_MIN_P]
+    if not maybe:
+        return []
+    droop = {i: flag_droop(seg.patches[i]) for i in maybe}
+    flags = [i for i in maybe if droop[i] >= config.FLAG_DROOP]
+    beside = [i for i in maybe if config.FLAG_DROOP_BESIDE <= droop[i] < config.FLAG_DROOP]
     # A writer's 7s run level: one of theirs that droops beside a level one is a flagged 1.
-    level = any(droop[i] <= config.FLAG_LEVEL and conf[i] >= config.FLAG_LEVEL_SURE for i in sevens)
-    least = config.FLAG_DROOP_BESIDE if level else config.FLAG_DROOP
-    flags = [i for i in sevens if probs[i, 1] >= config.FLAG_DROOP_MIN_P and droop[i] >= least]
+    if beside and any(
+        conf[i] >= config.FLAG_LEVEL_SURE and flag_droop(seg.patches[i]) <= config.FLAG_LEVEL for i in sevens
+    ):
+        flags += beside
     doubtful = [i for i in sevens if probs[i, 1] >= config.FLAGGED_ONE_MIN_P and i not in flags]
     if not doubtful:
         return flags
@@ -393,7 +400,8 @@ def _read_rows(seg: Segmentation, probs: np.ndarray) -> tuple[list[Detection], l
     reject = probs[:, config.REJECT_INDEX].tolist()
     for i in _flagged_ones(seg, probs, best, conf):
         best[i], conf[i] = 1, float(probs[i, 1] + probs[i, 7])  # the model's 1-or-7, settled by the writer
-    shapes = [i for i, p in enumerate(seg.patches) if is_arrow(p, seg.angle) or is_dots(p)]
+    apart = gapped(seg.patches)
+    shapes = [i for i, p in enumerate(seg.patches) if is_arrow(p, seg.angle) or (apart[i] and is_dots(p))]
     for i in _brackets(seg, best) + shapes:
         reject[i] = 1.0  # a mark, not a character: it still parts the numbers either side
     for i, box in enumerate(seg.boxes):  # a 0 with its hole inked: a ring round a letter ("®") or a blot
