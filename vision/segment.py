@@ -513,22 +513,34 @@ def _select(labels: np.ndarray, stats: np.ndarray, valid: np.ndarray) -> _Comps:
     # whose stroke end merely reaches the edge (a 2's tail) is kept apart, for _add_grazing.
     inside = (x > 0) & (y > 0) & (x + w < fw) & (y + h < fh)
     near = ok & ~inside & (np.maximum(w, h) <= config.EDGE_GRAZE_ASPECT * np.minimum(w, h))
-    graze = [k + 1 for k in np.flatnonzero(near) if _grazes_edge(labels, k + 1, int(max(w[k], h[k])))]
+    graze = []
+    if near.any():
+        runs = _edge_runs(labels)
+        graze = [k + 1 for k in np.flatnonzero(near) if _grazes_edge(runs, k + 1, int(max(w[k], h[k])))]
     ids = np.nonzero(ok & inside)[0] + 1
     grazing = np.column_stack([stats[graze], graze]) if graze else np.zeros((0, 6), np.int64)
     return _Comps(labels, stats[ids], ids, stats[1:][valid & (stats[1:, 4] > 0)], grazing)
 
 
-def _grazes_edge(labels: np.ndarray, label: int, size: int) -> bool:
+def _edge_runs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, lengths) of the runs of ink along the frame's four edges, each side on its own
+    (a component round a corner meets the edge in two runs)."""
+    found, lengths = [], []
+    for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(side)) + 1])
+        ends = np.append(starts[1:], len(side))
+        ink = side[starts] > 0
+        found.append(side[starts][ink])
+        lengths.append((ends - starts)[ink])
+    return np.concatenate(found), np.concatenate(lengths)
+
+
+def _grazes_edge(runs: tuple[np.ndarray, np.ndarray], label: int, size: int) -> bool:
     """Whether component ``label`` (``size`` px its longer side) meets the frame's edge in one
-    short run on one side only (EDGE_GRAZE of its size): a stroke's end, not a character cut in
-    two (two runs or more: a 0, a 3 or an 8 half out of view) nor a finger or a sheet's rim."""
-    sides = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
-    runs = [np.flatnonzero(np.diff(np.concatenate([[0], side == label, [0]]).astype(np.int8))) for side in sides]
-    touched = [r for r in runs if len(r)]
-    if len(touched) != 1 or len(touched[0]) != 2:
-        return False
-    return int(touched[0][1] - touched[0][0]) <= config.EDGE_GRAZE * size
+    short run (``runs`` from _edge_runs; EDGE_GRAZE of its size): a stroke's end, not a character
+    cut in two (two runs or more: a 0, a 3 or an 8 half out of view) nor a finger or a sheet's rim."""
+    mine = runs[1][runs[0] == label]
+    return len(mine) == 1 and int(mine[0]) <= config.EDGE_GRAZE * size
 
 
 def _add_grazing(comps: _Comps, groups: list[list[int]], height: float) -> tuple[_Comps, list[list[int]]]:
