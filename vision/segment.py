@@ -286,10 +286,18 @@ def segment(
         make_mask = lambda: mask  # noqa: E731 - the debug view's
     t2 = time.perf_counter()
     skin_sat = functools.cache(lambda: _skin_saturation(small))  # once a frame, only when needed
-    kept = [g for g in groups if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]), skin_sat)]
     paper = functools.cache(lambda: _paper_level(ink))  # once a frame, only when it has a candidate
     printed = functools.cache(lambda: _printed_rim(removed))  # once a frame, only for a thin mark beside structure
-    kept = [g for g in kept if not _is_edge(small, ink, comps, g, printed) and not _off_page(ink, comps, g, paper)]
+
+    def on_page(g: list[int], comps: _Comps) -> bool:
+        """Neither on skin, nor an edge, nor off the page."""
+        return (
+            not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]), skin_sat)
+            and not _is_edge(small, ink, comps, g, printed)
+            and not _off_page(ink, comps, g, paper)
+        )
+
+    kept = [g for g in groups if on_page(g, comps)]
     kept = [g for g in kept if not _on_a_faint_line(contrast, comps, g, height)]
     dropped = len(kept) < len(groups)
     if dropped:  # a thumb beside the row must not have steered the text angle
@@ -300,15 +308,7 @@ def segment(
             np.array([comps.rows[i] for g in groups for i in g], np.int32).reshape(-1, 5), min(gray.shape)
         )
     comps, grown = _add_grazing(comps, groups, height)
-    if len(grown) > len(groups):
-        extra = [
-            g
-            for g in grown[len(groups) :]
-            if not _on_skin(small, contrast, _bounds([comps.rows[i] for i in g]), skin_sat)
-            and not _is_edge(small, ink, comps, g, printed)
-            and not _off_page(ink, comps, g, paper)
-        ]
-        groups = groups + extra
+    groups = groups + [g for g in grown[len(groups) :] if on_page(g, comps)]
     crops = _crops(groups, comps, contrast, angle, height, scale)
     specks = _specks(comps, groups, height) / scale
     if timings is not None:
@@ -433,7 +433,7 @@ def _group_along(comps: _Comps, side: int, rules: float | None) -> tuple[list[li
     grouped = _group_components(comps, side)
     if rules is None or not len(comps.stats):
         return grouped
-    off = (grouped[1] - rules + math.pi / 2) % math.pi - math.pi / 2
+    off = _angle_between(grouped[1], rules)
     return grouped if abs(off) <= math.radians(config.TEXT_OFF_RULES_DEG) else _group_components(comps, side, rules)
 
 

@@ -40,17 +40,9 @@ def line_angles(mask: np.ndarray, angle: float) -> tuple[float, float]:
     A Hough transform on a small max-pooled copy; each family falls back to the text direction
     (or its perpendicular) when no line of it is found.
     """
-    k = max(1, round(max(mask.shape) / config.STRUCTURE_PROBE_SIDE))
-    small = _max_pool(mask, k)
-    votes = max(8, int(config.STRUCTURE_HOUGH_SHARE * min(small.shape)))
-    found = cv2.HoughLines(small, 1, math.radians(config.STRUCTURE_HOUGH_STEP_DEG), votes)
-    along, across = angle, angle + math.pi / 2
-    if found is None:
-        return along, across
-    # HoughLines gives the normal's angle theta, strongest first; the line runs at theta - 90.
-    dirs = [(float(t) - math.pi / 2) for t in found[: config.STRUCTURE_HOUGH_PEAKS, 0, 1]]
+    dirs = _line_directions(mask)
     near = _shared_direction(dirs, angle)
-    along = along if near is None else near
+    along = angle if near is None else near
     far = _shared_direction(dirs, angle + math.pi / 2)
     return along, (along + math.pi / 2 if far is None else far)
 
@@ -59,13 +51,20 @@ def rule_direction(mask: np.ndarray) -> float | None:
     """Direction (radians) of the printed rules in ``mask`` that run nearest the frame's rows,
     those within STRUCTURE_FAMILY_DEG of level, or None when none does: the way the lines of a
     ruled page or the rows of a table run, along which their writing runs too."""
+    return _shared_direction(_line_directions(mask), 0.0)
+
+
+def _line_directions(mask: np.ndarray) -> list[float]:
+    """Directions (radians) of the strongest straight lines in ``mask``, strongest first: a Hough
+    transform on a small max-pooled copy."""
     k = max(1, round(max(mask.shape) / config.STRUCTURE_PROBE_SIDE))
     small = _max_pool(mask, k)
     votes = max(8, int(config.STRUCTURE_HOUGH_SHARE * min(small.shape)))
     found = cv2.HoughLines(small, 1, math.radians(config.STRUCTURE_HOUGH_STEP_DEG), votes)
     if found is None:
-        return None
-    return _shared_direction([(float(t) - math.pi / 2) for t in found[: config.STRUCTURE_HOUGH_PEAKS, 0, 1]], 0.0)
+        return []
+    # HoughLines gives the normal's angle theta, strongest first; the line runs at theta - 90.
+    return [(float(t) - math.pi / 2) for t in found[: config.STRUCTURE_HOUGH_PEAKS, 0, 1]]
 
 
 def _shared_direction(dirs: list[float], ref: float) -> float | None:
